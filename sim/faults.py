@@ -1,0 +1,69 @@
+"""Injected faults: when each one is active, and the state a target is in while it is.
+
+A fault is active in fixed windows ``[start, end)`` or, with ``mtbf``/``mttr``, in windows of
+an alternating renewal process (exponential up and down times) drawn from the fault's own
+stream, so every architecture sees the same failures. Targets (services, links, the bus)
+hold a :class:`FaultState`; the model switches faults on and off at window edges.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# Kinds, as strings: they are data in records (error origins), not classes.
+OUTAGE, HANG, SLOWDOWN, ERRORS, CAPACITY = "outage", "hang", "slowdown", "errors", "capacity"
+
+
+def fault_windows(fault, horizon_s: float, rng: np.random.Generator) -> list[tuple[float, float]]:
+    """The ``[start, end)`` windows in which ``fault`` is active before ``horizon_s``."""
+    if fault.mtbf is None:
+        return [(fault.start, fault.end)] if fault.start < horizon_s else []
+    windows, t = [], 0.0
+    while True:
+        t += rng.exponential(fault.mtbf)
+        if t >= horizon_s:
+            return windows
+        down = rng.exponential(fault.mttr)
+        windows.append((t, t + down))
+        t += down
+
+
+class FaultState:
+    """The combined effect of the faults active on one target right now."""
+
+    __slots__ = ("down", "hung", "factor", "error_fraction", "capacity_lost", "active", "_on_change")
+
+    def __init__(self):
+        self.down = 0  # active outages (a count, since windows of two faults may overlap)
+        self.hung = 0
+        self.factor = 1.0  # product of active slowdown factors
+        self.error_fraction = 0.0
+        self.capacity_lost = 0.0
+        self.active: list = []  # active faults, oldest first: the origin of an error is the first
+        self._on_change = None
+
+    @property
+    def faulty(self) -> bool:
+        return bool(self.active)
+
+    def kind(self) -> str | None:
+        """The kind of the oldest active fault, used as the origin of errors it causes."""
+        return self.active[0].kind if self.active else None
+
+    def switch(self, fault, on: bool) -> None:
+        """Turn ``fault`` on or off and recompute the combined state."""
+        if on:
+            self.active.append(fault)
+        else:
+            self.active.remove(fault)
+        self.down = sum(f.kind == OUTAGE for f in self.active)
+        self.hung = sum(f.kind == HANG for f in self.active)
+        self.factor = math.prod(f.factor for f in self.active if f.kind == SLOWDOWN)
+        ok = math.prod(1.0 - f.fraction for f in self.active if f.kind == ERRORS)
+        self.error_fraction = 1.0 - ok
+        kept = math.prod(1.0 - f.fraction for f in self.active if f.kind == CAPACITY)
+        self.capacity_lost = 1.0 - kept
+        if self._on_change is not None:
+            self._on_change()

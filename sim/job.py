@@ -1,0 +1,172 @@
+"""One visit of an order to a service, the same in every style.
+
+A job holds one worker of its service from start to answer:
+
+1. its own work (the order's service time at this service, times any slowdown);
+2. a fault may fail it: an outage fails fast, a hang holds the worker without answering
+   until the hang ends, ``errors`` fail a fraction after the work;
+3. a business failure drawn for this order at this service fails it for good;
+4. otherwise the step is done, and the job visits its children: ``call`` links one group at
+   a time (a group of parallel links at once), waiting for each answer; then one event is
+   published for all ``event`` links;
+5. it answers: the caller (client or service) or, for a message, the queue.
+
+Where a business failure reaches the top of a synchronous chain (the client's request or a
+consumed message), that job starts the compensations before it answers: a call to each
+listed service reached by a ``call`` link whose step is done, and one failure event for the
+services reached by ``event`` links (each decides locally: it undoes its step only if done).
+"""
+
+from __future__ import annotations
+
+from sim.faults import ERRORS, OUTAGE
+
+# How long a service in an outage takes to fail a request (connection refused): small, but
+# not zero, so that consumers cycling through messages of a down service advance the clock.
+FAIL_FAST_S = 0.001
+
+
+class Job:
+    """A visit of ``order`` to ``service`` for operation ``op`` (None: the flow step itself)."""
+
+    __slots__ = ("m", "order", "service", "op", "reply", "message", "factor", "top", "i",
+                 "pending", "error", "t0", "comp", "events")
+
+    def __init__(self, m, order: int, service, op, reply, message=None, factor: float = 1.0,
+                 top: bool = False):
+        self.m = m
+        self.top = top  # True where a synchronous chain starts: the client's request, a message
+        self.order = order
+        self.service = service
+        self.op = op
+        self.reply = reply  # reply(error or None) for calls; None for messages
+        self.message = message
+        self.factor = factor
+        self.t0 = m.clock.env._now
+
+    # -- work ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """A worker is ours: do the service's own work."""
+        service = self.service
+        service.visits += 1
+        fault = service.fault
+        m = self.m
+        if fault.active:
+            if fault.down:
+                m.clock.later(FAIL_FAST_S, self.fail, m.error(service.name, OUTAGE))
+                return
+            if fault.hung:
+                service.hung.append(self)
+                return
+        duration = m.work_time(self.order, service, self.op) * fault.factor * self.factor
+        m.clock.later(duration, self.worked)
+
+    def worked(self) -> None:
+        m, service, order = self.m, self.service, self.order
+        fault = service.fault
+        if fault.error_fraction and m.fault_draw(service) < fault.error_fraction:
+            self.fail(m.error(service.name, ERRORS))
+            return
+        if self.op is not None:  # a compensation: undo the step if it was done here
+            m.compensated(order, service)
+            self.answer(None)
+            return
+        failure = m.business_failure(order, service)
+        if failure is not None:
+            self.fail(failure)
+            return
+        m.rec.step_done(order, service.bit, m.clock.env._now)
+        self.i = 0
+        self.next_group()
+
+    def abandon(self) -> None:
+        """A hang ended: the worker is let go and the caller never hears back."""
+        if self.message is not None:
+            self.message.error = self.m.error(self.service.name, "hang")
+            self.service.queue.processing -= 1
+        self.service.jobs += 1
+        self.service.sojourn_s += self.m.clock.env._now - self.t0
+        self.service.release()
+
+    # -- children -----------------------------------------------------------------------
+
+    def next_group(self) -> None:
+        m, service = self.m, self.service
+        groups = m.call_groups[service.index]
+        i = self.i
+        if i < len(groups):
+            self.i = i + 1
+            group = groups[i]
+            if len(group) == 1:
+                m.call(self.order, service, group[0], None, self.child_answered)
+            else:
+                self.pending = len(group)
+                self.error = None
+                for child in group:
+                    m.call(self.order, service, child, None, self.branch_answered)
+            return
+        targets = m.event_targets[service.index]
+        if targets:
+            m.publish(service, self.order, targets, self.answer)
+        else:
+            self.answer(None)
+
+    def branch_answered(self, error) -> None:
+        if error is not None and self.error is None:
+            self.error = error
+        self.pending -= 1
+        if self.pending == 0:
+            self.child_answered(self.error)
+
+    def child_answered(self, error) -> None:
+        if error is None:
+            self.next_group()
+        else:
+            self.m.rec.reached(error.id, self.service.name)
+            self.fail(error)
+
+    # -- endings ------------------------------------------------------------------------
+
+    def fail(self, error) -> None:
+        if error.business and self.top:
+            self.compensate(error)
+        else:
+            self.answer(error)
+
+    # -- compensation -------------------------------------------------------------------
+
+    def compensate(self, error) -> None:
+        """Undo the steps of this order listed by the business failure, then answer."""
+        self.comp, self.events = self.m.compensations(self.order, error)
+        self.error = error
+        self.i = 0
+        self.next_compensation()
+
+    def next_compensation(self, _error=None) -> None:
+        # A failed compensation call is not retried beyond its call policy: the order is
+        # then left inconsistent, which the recorder detects at the end of the run.
+        m = self.m
+        if self.i < len(self.comp):
+            target, op = self.comp[self.i]
+            self.i += 1
+            m.call(self.order, self.service, target, op, self.next_compensation)
+        elif self.events:
+            events, self.events = self.events, None
+            m.publish(self.service, self.order, events, self.next_compensation)
+        else:
+            self.answer(self.error)
+
+    def answer(self, error) -> None:
+        """Give the worker back and answer whoever asked."""
+        service, m = self.service, self.m
+        if error is not None and error.where == service.name:
+            service.errors += 1
+        service.jobs += 1
+        service.sojourn_s += m.clock.env._now - self.t0
+        if self.message is not None:
+            m.settle(service, self.message, error)
+            service.release()
+        else:
+            service.release()
+            self.reply(error)

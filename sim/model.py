@@ -1,0 +1,405 @@
+"""Build one runnable model (a scenario, one architecture, one replication) and run it.
+
+The model owns the clock, the services, the bus and queues, the recorder and the random
+streams, and offers the jobs and styles the few things they ask of it (work times, business
+failures, calls, publishes, errors). Every architecture of a replication draws arrivals,
+per-order service times and business outcomes from the same named streams, in order of
+arrival, so the orders are identical across architectures (common random numbers).
+"""
+
+from __future__ import annotations
+
+import time
+from array import array
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.bus import Bus, LinkFault
+from sim.clock import Clock
+from sim.dists import Stream
+from sim.faults import fault_windows
+from sim.queues import MessageQueue
+from sim.recorder import ACK_ERROR, ACK_OK, ACK_STATUS, ACK_TIMEOUT, DEAD_LETTERED, DROPPED, Recorder
+from sim.service import Service
+from sim.streams import Streams, Uniforms
+from sim.styles import event
+from sim.styles.call import Call, ClientCall
+from sim.traffic import arrival_times
+
+
+class Error:
+    """Why a request failed: where it began (service, link or bus) and the kind of fault."""
+
+    __slots__ = ("id", "where", "kind", "business", "label")
+
+    def __init__(self, id_: int, where: str, kind: str):
+        self.id = id_
+        self.where = where
+        self.kind = kind
+        self.business = kind.startswith("business:")
+        self.label = f"{where}:{kind}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A call policy in engine units: the client's and the architecture's, in one shape."""
+
+    timeout_s: float
+    retries: int
+    backoff_s: float
+    jitter: bool
+
+
+@dataclass
+class RunRecord:
+    """Everything one run produced, as frames and tallies (no aggregation across runs)."""
+
+    architecture: str
+    replication: int
+    orders: pd.DataFrame
+    services: pd.DataFrame
+    propagation: pd.DataFrame
+    stats: dict = field(default_factory=dict)
+
+
+class Model:
+    """One architecture of a scenario in one replication."""
+
+    def __init__(self, scenario, architecture: str, replication: int):
+        self.scenario = scenario
+        self.arch_name = architecture
+        self.arch = scenario.architectures[architecture]
+        self.replication = replication
+        self.clock = Clock()
+        self.streams = Streams(scenario.seed, replication)
+        self.horizon_s = scenario.duration + scenario.drain
+        self._errors: dict[tuple[str, str], Error] = {}
+        self._build_services()
+        self._build_links()
+        self._build_faults()
+        self._build_draws()
+        self.rec = Recorder(len(self.steps), self.entry.bit)
+        self.client_policy = Policy(scenario.client.timeout, scenario.client.retries,
+                                    scenario.client.backoff, False)
+        c = self.arch.call
+        self.call_policy = Policy(c.timeout, c.retries, c.backoff, c.jitter)
+        self.jitter = Uniforms(self.streams.rng("jitter"))
+        self.samples: list[tuple] = []
+
+    # -- building -----------------------------------------------------------------------
+
+    def _build_services(self) -> None:
+        flow = self.scenario.flow
+        self.steps = flow.steps()
+        self.services = {
+            name: Service(self.clock, i, name, self.scenario.services[name])
+            for i, name in enumerate(self.steps)
+        }
+        self.entry = self.services[flow.entry]
+        for name, service in self.services.items():
+            service.subtree = tuple(self.services[s] for s in flow.subtree(name))
+
+    def style_into(self, name: str) -> str:
+        """The style of the link that reaches ``name``; the entry is always called."""
+        parent = self.scenario.flow.parent(name)
+        if parent is None:
+            return "call"
+        return self.arch.link_style(f"{parent} -> {name}")
+
+    def _build_links(self) -> None:
+        flow = self.scenario.flow
+        self.link_faults: dict[tuple[str, str], LinkFault] = {}
+        for fault in self.scenario.faults:
+            if fault.target_kind == "link":
+                link = flow.link(fault.target)
+                lf = LinkFault(self.clock)
+                lf.name = link.key
+                self.link_faults.setdefault((link.parent, link.child), lf)
+        receivers = {name for name in self.steps if self.style_into(name) == "event"}
+        for failure in flow.business_failures:
+            receivers |= {s for s, _ in failure.compensations if self.style_into(s) == "event"}
+        self.bus = Bus(self, self.arch.bus, self.streams) if receivers else None
+        for name in self.steps:
+            if name in receivers:
+                service = self.services[name]
+                service.queue = MessageQueue(self, service, self.arch.queue)
+                service.consume = self._consumer(service)
+        self.call_groups, self.event_targets = [], []
+        for name in self.steps:
+            groups, targets, parallel = [], [], []
+            for link in flow.children(name):
+                child = self.services[link.child]
+                if self.arch.link_style(link.key) == "event":
+                    targets.append((child.queue, self.link_faults.get((name, link.child)), None))
+                elif link.parallel:
+                    if not parallel:
+                        groups.append(parallel)
+                    parallel.append(child)
+                else:
+                    groups.append([child])
+            self.call_groups.append(groups)
+            self.event_targets.append(targets)
+
+    def _consumer(self, service):
+        def consume(message):
+            event.consume(self, service, message)
+        return consume
+
+    def _build_faults(self) -> None:
+        for i, fault in enumerate(self.scenario.faults):
+            rng = self.streams.rng(f"faults:{i}:{fault.target}")
+            if fault.target_kind == "service":
+                state = self.services[fault.target].fault
+            elif fault.target_kind == "bus":
+                if self.bus is None:
+                    continue
+                state = self.bus.fault
+            else:
+                link = self.scenario.flow.link(fault.target)
+                state = self.link_faults[(link.parent, link.child)]
+            for start, end in fault_windows(fault, self.horizon_s, rng):
+                self.clock.later(start, state.switch, fault, True)
+                self.clock.later(end, state.switch, fault, False)
+        self._fault_draws = {}
+
+    def _build_draws(self) -> None:
+        rng = self.streams.rng
+        services = self.scenario.services
+        self.work_streams = [Stream(services[s].time, rng(f"service:{s}")) for s in self.steps]
+        self.work = [array("d") for _ in self.steps]
+        self.rework = [Stream(services[s].time, rng(f"rework:{s}")) for s in self.steps]
+        self.op_streams: dict[tuple[int, str], Stream] = {}
+        failures = self.scenario.flow.business_failures
+        self.failure_streams = [Uniforms(rng(f"business:{f.name}")) for f in failures]
+        self.failure_errors = [self.error(f.at, f"business:{f.name}") for f in failures]
+        self.failure_need = [
+            sum(self.services[s].bit for s, _ in f.compensations) for f in failures
+        ]
+        self.failure_by_kind = {f"business:{f.name}": f for f in failures}
+        self.failure_at: dict[int, dict[int, int]] = {}  # order -> {step index: failure index}
+
+    # -- what jobs and styles ask of the model ------------------------------------------
+
+    def error(self, where: str, kind: str) -> Error:
+        """The interned Error for (where, kind)."""
+        key = (where, kind)
+        error = self._errors.get(key)
+        if error is None:
+            error = self._errors[key] = Error(len(self._errors), where, kind)
+        return error
+
+    def timeout_error(self, callee: Service) -> Error:
+        faulty = callee.faulty_below()
+        if faulty is not None:
+            return self.error(faulty.name, faulty.fault.kind())
+        return self.error(callee.name, "timeout")
+
+    def fault_draw(self, target) -> float:
+        draws = self._fault_draws.get(id(target))
+        if draws is None:
+            name = getattr(target, "name", "link")
+            draws = self._fault_draws[id(target)] = Uniforms(self.streams.rng(f"faults:{name}"))
+        return draws.next()
+
+    def work_time(self, order: int, service: Service, op: str | None) -> float:
+        """Service time of this visit: the order's own draw on its first visit to a step."""
+        if op is None:
+            visited = self.rec.visited[order]
+            if not visited & service.bit:
+                self.rec.visited[order] = visited | service.bit
+                return self.work[service.index][order]
+            return self.rework[service.index].next()
+        key = (service.index, op)
+        stream = self.op_streams.get(key)
+        if stream is None:
+            stream = self.op_streams[key] = Stream(
+                service.spec.op_time(op), self.streams.rng(f"op:{service.name}.{op}"))
+        return stream.next()
+
+    def business_failure(self, order: int, service: Service) -> Error | None:
+        at = self.failure_at.get(order)
+        if at is None:
+            return None
+        index = at.get(service.index)
+        if index is None:
+            return None
+        error = self.failure_errors[index]
+        self.rec.business_failed(order, error.id, self.failure_need[index])
+        return error
+
+    def compensations(self, order: int, error: Error):
+        """(calls, event targets) that undo ``order``'s steps after business failure ``error``."""
+        failure = self.failure_by_kind[error.kind]
+        done = self.rec.done_mask[order]
+        calls, events = [], []
+        for name, op in failure.compensations:
+            target = self.services[name]
+            if self.style_into(name) == "event":
+                events.append((target.queue, None, op))
+            elif done & target.bit:
+                calls.append((target, op))
+        return calls, events
+
+    def compensated(self, order: int, service: Service) -> None:
+        if self.rec.done_mask[order] & service.bit:
+            self.rec.compensation_done(order, service.bit, self.clock.env._now)
+
+    def call(self, order: int, caller: Service, callee: Service, op, on_result) -> None:
+        link = self.link_faults.get((caller.name, callee.name)) if self.link_faults else None
+        Call(self, order, callee, op, self.call_policy, link, on_result).attempt()
+
+    def publish(self, service: Service, order: int, targets, on_done) -> None:
+        event.publish(self, service, order, targets, on_done)
+
+    def settle(self, service: Service, message, error) -> None:
+        event.settle(service, message, error)
+
+    def client_answered(self, order: int, error, timed_out: bool, attempts: int) -> None:
+        now = self.clock.env._now
+        if error is None:
+            self.rec.answered(order, now, ACK_OK, -1, attempts)
+            return
+        self.rec.reached(error.id, "client")
+        self.rec.answered(order, now, ACK_TIMEOUT if timed_out else ACK_ERROR, error.id, attempts)
+
+    def message_dead(self, message, service: Service) -> None:
+        error = message.error or self.error(service.name, "timeout")
+        self.rec.lost(message.order, DEAD_LETTERED, error.id)
+        self.rec.reached(error.id, "dead-letter")
+
+    def message_dropped(self, message) -> None:
+        self.rec.lost(message.order, DROPPED, -1)
+
+    # -- running ------------------------------------------------------------------------
+
+    def _arrive(self, t: float) -> None:
+        rec = self.rec
+        order = rec.new_order(t)
+        for stream, work in zip(self.work_streams, self.work):
+            work.append(stream.next())
+        for index, draws in enumerate(self.failure_streams):
+            failure = self.scenario.flow.business_failures[index]
+            if draws.next() < failure.probability:
+                step = self.services[failure.at].index
+                self.failure_at.setdefault(order, {}).setdefault(step, index)
+        ClientCall(self, order, self.entry, None, self.client_policy, None, top=True).attempt()
+        nxt = next(self._arrivals, None)
+        if nxt is not None:
+            self.clock.later(nxt - t, self._arrive, nxt)
+
+    def _sample(self, t: float) -> None:
+        window = self.scenario.window
+        for service in self.services.values():
+            service._level()
+            q = service.queue
+            self.samples.append((
+                t, service.name, len(service.waiting), q.backlog if q is not None else 0,
+                service.busy, service.workers, service.area_busy, service.errors,
+                service.visits,
+            ))
+        if t + window <= self.horizon_s + 1e-9:
+            self.clock.later(window, self._sample, t + window)
+
+    def run(self) -> RunRecord:
+        """Simulate arrivals for ``duration`` and then ``drain``; return the run's records."""
+        wall0, cpu0 = time.perf_counter(), time.process_time()
+        traffic = self.scenario.traffic
+        self._arrivals = arrival_times(traffic.points(), self.scenario.duration,
+                                       self.streams.rng("arrivals"))
+        first = next(self._arrivals, None)
+        if first is not None:
+            self.clock.later(first, self._arrive, first)
+        self.clock.later(0.0, self._sample, 0.0)
+        self.clock.run(until=self.horizon_s)
+        for service in self.services.values():
+            service._level()
+        self.rec._in_system(self.horizon_s, 0)
+        record = self._record()
+        record.stats["wall_s"] = time.perf_counter() - wall0
+        record.stats["cpu_s"] = time.process_time() - cpu0
+        return record
+
+    # -- records ------------------------------------------------------------------------
+
+    def _record(self) -> RunRecord:
+        rec = self.rec
+        outcome, inconsistent = rec.outcomes()
+        labels = np.array([e.label for e in sorted(self._errors.values(), key=lambda e: e.id)]
+                          + [""], dtype=object)
+        origin = np.frombuffer(rec.origin, dtype=np.int32)
+        n = len(rec.arrival)
+        orders = pd.DataFrame({
+            "architecture": self.arch_name,
+            "replication": self.replication,
+            "order_id": np.arange(n, dtype=np.int64),
+            "arrival_s": np.frombuffer(rec.arrival, dtype=np.float64),
+            "ack_s": np.frombuffer(rec.ack, dtype=np.float64),
+            "ack_status": ACK_STATUS[np.frombuffer(rec.status, dtype=np.int8)],
+            "done_s": np.frombuffer(rec.done, dtype=np.float64),
+            "compensated_s": np.frombuffer(rec.compensated, dtype=np.float64),
+            "outcome": outcome,
+            "inconsistent": inconsistent,
+            "error_origin": labels[origin],
+            "attempts": np.frombuffer(rec.attempts, dtype=np.int32),
+        })
+        return RunRecord(self.arch_name, self.replication, orders, self._service_frame(),
+                         self._propagation_frame(), self._stats())
+
+    def _service_frame(self) -> pd.DataFrame:
+        columns = ["time_s", "service", "waiting", "backlog", "busy", "workers", "area_busy",
+                   "errors", "visits"]
+        frame = pd.DataFrame(self.samples, columns=columns)
+        frame.insert(0, "replication", self.replication)
+        frame.insert(0, "architecture", self.arch_name)
+        return frame
+
+    def _propagation_frame(self) -> pd.DataFrame:
+        by_id = {e.id: e for e in self._errors.values()}
+        rows = [
+            (self.arch_name, self.replication, by_id[eid].where, by_id[eid].kind, reached, count)
+            for (eid, reached), count in sorted(self.rec.propagation.items(),
+                                                key=lambda kv: (by_id[kv[0][0]].label, kv[0][1]))
+        ]
+        return pd.DataFrame(rows, columns=["architecture", "replication", "origin", "fault",
+                                           "reached", "count"])
+
+    def _stats(self) -> dict:
+        rec, T = self.rec, self.horizon_s
+        queues = [s.queue for s in self.services.values() if s.queue is not None]
+        services = {
+            s.name: {
+                "visits": s.visits, "errors": s.errors, "rejected": s.rejected, "jobs": s.jobs,
+                "sojourn_s": s.sojourn_s, "area_busy": s.area_busy,
+                "area_waiting": s.area_waiting,
+                "max_backlog": s.queue.max_backlog if s.queue is not None else 0,
+                "dead_letters": s.queue.dead if s.queue is not None else 0,
+            }
+            for s in self.services.values()
+        }
+        return {
+            "horizon_s": T,
+            "orders": len(rec.arrival),
+            "service_visits": sum(s.visits for s in self.services.values()),
+            "engine_events": self.clock.events,
+            "retries": rec.retries,
+            "wasted": rec.wasted,
+            "duplicates": rec.duplicates,
+            "dead_letters": sum(q.dead for q in queues),
+            "dropped": sum(q.dropped for q in queues),
+            "max_backlog": max((q.max_backlog for q in queues), default=0),
+            "oldest_message_age_s": max((q.oldest_age_s for q in queues), default=0.0),
+            "messages_sent": sum(q.sent for q in queues),
+            "messages_received": sum(q.received for q in queues),
+            "messages_deleted": sum(q.deleted for q in queues),
+            "messages_in_queue": sum(q.backlog for q in queues),
+            "published": self.bus.published if self.bus is not None else 0,
+            "area_in_system": rec.area_in_system,
+            "services": services,
+        }
+
+
+def simulate(scenario, architecture: str, replication: int = 0) -> RunRecord:
+    """Run one architecture of ``scenario`` in replication ``replication``."""
+    return Model(scenario, architecture, replication).run()

@@ -1,0 +1,123 @@
+"""A subscriber's message queue, modelled on Amazon SQS standard queues.
+
+- A received message is invisible for ``visibility_timeout``; if it is not deleted by then
+  it becomes visible again (at-least-once delivery: a consumer slower than the timeout
+  causes a second delivery, counted as a duplicate when the step is done twice).
+- After ``max_receives`` receives the message is not made visible again but moved to the
+  dead-letter queue, at the moment it would have become visible: SQS moves a message when
+  its ReceiveCount exceeds maxReceiveCount (SQS developer guide, dead-letter queues).
+- A message older than ``retention`` (default 4 days) is dropped when it is next looked at.
+- Order is first-in first-out among visible messages (SQS standard queues give best-effort
+  ordering; FIFO keeps runs deterministic). A delete with any receipt deletes the message.
+- ``concurrency`` caps how many messages of this queue are processed at once, separately
+  from the service's workers (Lambda's MaximumConcurrency).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+VISIBLE, IN_FLIGHT, DELETED, DEAD, DROPPED = range(5)
+
+
+class Message:
+    """One copy of an event for one subscriber: the order, the operation, its receive history."""
+
+    __slots__ = ("order", "op", "sent_s", "receives", "state", "error")
+
+    def __init__(self, order: int, op: str | None, sent_s: float):
+        self.order = order
+        self.op = op
+        self.sent_s = sent_s
+        self.receives = 0
+        self.state = VISIBLE
+        self.error = None  # the last processing error, the origin if it is dead-lettered
+
+
+class MessageQueue:
+    """Visible messages in a deque, in-flight ones tracked by their visibility timers."""
+
+    def __init__(self, model, service, policy):
+        self.model = model
+        self.clock = model.clock
+        self.service = service
+        self.visibility_s = policy.visibility_timeout
+        self.max_receives = policy.max_receives
+        self.retention_s = policy.retention
+        self.concurrency = float("inf") if policy.concurrency is None else policy.concurrency
+        self.visible: deque[Message] = deque()
+        self.in_flight = 0
+        self.processing = 0
+        self.sent = 0
+        self.received = 0
+        self.deleted = 0
+        self.dead = 0
+        self.dropped = 0
+        self.max_backlog = 0
+        self.oldest_age_s = 0.0  # the largest age of a message when it was received
+
+    @property
+    def backlog(self) -> int:
+        """Messages not yet deleted: visible plus in flight."""
+        return len(self.visible) + self.in_flight
+
+    def send(self, message: Message) -> None:
+        self.sent += 1
+        self.visible.append(message)
+        backlog = len(self.visible) + self.in_flight
+        if backlog > self.max_backlog:
+            self.max_backlog = backlog
+        self.service.notify()
+
+    def receive(self) -> Message | None:
+        """The next visible message, now in flight, or None."""
+        if self.processing >= self.concurrency:
+            return None
+        visible = self.visible
+        now = self.clock.env._now
+        while visible:
+            message = visible.popleft()
+            if message.state != VISIBLE:
+                continue
+            age = now - message.sent_s
+            if age > self.retention_s:
+                message.state = DROPPED
+                self.dropped += 1
+                self.model.message_dropped(message)
+                continue
+            if age > self.oldest_age_s:
+                self.oldest_age_s = age
+            message.state = IN_FLIGHT
+            message.receives += 1
+            self.in_flight += 1
+            self.processing += 1
+            self.received += 1
+            self.clock.later(self.visibility_s, self._expire, message, message.receives)
+            return message
+        return None
+
+    def settle(self, message: Message, error) -> None:
+        """A consumer finished with ``message``: delete it on success, else leave it to expire."""
+        self.processing -= 1
+        if error is None:
+            if message.state == IN_FLIGHT:
+                self.in_flight -= 1
+            if message.state in (IN_FLIGHT, VISIBLE):
+                message.state = DELETED
+                self.deleted += 1
+        else:
+            message.error = error
+
+    def _expire(self, message: Message, receive: int) -> None:
+        """The visibility timeout of receive number ``receive`` ran out."""
+        if message.state != IN_FLIGHT or message.receives != receive:
+            return
+        self.in_flight -= 1
+        if message.receives >= self.max_receives:
+            message.state = DEAD
+            self.dead += 1
+            self.model.message_dead(message, self.service)
+            return
+        message.state = VISIBLE
+        self.visible.append(message)
+        self.service.notify()

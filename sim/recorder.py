@@ -1,0 +1,134 @@
+"""What a run remembers: per-order columns, error propagation counts, per-window service levels.
+
+Per-order data lives in typed arrays (8 bytes a field) indexed by order id, not in an object
+per order. Outcomes are decided once, at the end of the run, from each order's state:
+which steps were done, which compensations ran, what the client was told.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections import Counter
+
+import numpy as np
+
+# What the client was told.
+NO_ANSWER, ACK_OK, ACK_ERROR, ACK_TIMEOUT = 0, 1, 2, 3
+ACK_STATUS = np.array(["", "ok", "error", "timeout"], dtype=object)
+
+# Order flags.
+BUSINESS_FAILED, DEAD_LETTERED, DROPPED = 1, 2, 4
+
+OUTCOMES = ("completed", "rejected", "compensated", "failed_after_ack", "in_flight")
+NAN = math.nan
+
+
+class Recorder:
+    """Columns of every order of one run, plus the run's tallies."""
+
+    def __init__(self, steps: int, entry_bit: int):
+        self.all_steps = (1 << steps) - 1
+        self.entry_bit = entry_bit
+        self.arrival = array("d")
+        self.ack = array("d")
+        self.status = array("b")
+        self.done = array("d")
+        self.compensated = array("d")
+        self.attempts = array("i")
+        self.origin = array("i")  # index into errors, -1 for none
+        self.done_mask = array("q")
+        self.comp_mask = array("q")
+        self.need_mask = array("q")  # steps that need a compensation if done (business failures)
+        self.flags = array("b")
+        self.visited = array("q")  # steps that started their own work at least once
+        self.in_system = 0  # orders waiting for the client's answer
+        self._t = 0.0
+        self.area_in_system = 0.0
+        self.propagation: Counter = Counter()  # (error id, reached) -> count
+        self.duplicates = 0
+        self.wasted = 0
+        self.retries = 0
+
+    def new_order(self, now: float) -> int:
+        order = len(self.arrival)
+        self.arrival.append(now)
+        self.ack.append(NAN)
+        self.status.append(NO_ANSWER)
+        self.done.append(NAN)
+        self.compensated.append(NAN)
+        self.attempts.append(0)
+        self.origin.append(-1)
+        self.done_mask.append(0)
+        self.comp_mask.append(0)
+        self.need_mask.append(0)
+        self.flags.append(0)
+        self.visited.append(0)
+        self._in_system(now, 1)
+        return order
+
+    def _in_system(self, now: float, change: int) -> None:
+        self.area_in_system += self.in_system * (now - self._t)
+        self._t = now
+        self.in_system += change
+
+    def answered(self, order: int, now: float, status: int, error_id: int, attempts: int) -> None:
+        self._in_system(now, -1)
+        self.ack[order] = now
+        self.status[order] = status
+        self.attempts[order] = attempts
+        if error_id >= 0 and self.origin[order] < 0:
+            self.origin[order] = error_id
+
+    def step_done(self, order: int, bit: int, now: float) -> None:
+        mask = self.done_mask[order]
+        if mask & bit:
+            self.duplicates += 1
+            return
+        mask |= bit
+        self.done_mask[order] = mask
+        if mask == self.all_steps:
+            self.done[order] = now
+
+    def business_failed(self, order: int, error_id: int, need_mask: int) -> None:
+        self.flags[order] |= BUSINESS_FAILED
+        self.origin[order] = error_id
+        self.need_mask[order] |= need_mask
+
+    def compensation_done(self, order: int, bit: int, now: float) -> None:
+        self.comp_mask[order] |= bit
+        self.compensated[order] = now
+
+    def lost(self, order: int, flag: int, error_id: int) -> None:
+        self.flags[order] |= flag
+        if self.origin[order] < 0 and error_id >= 0:
+            self.origin[order] = error_id
+
+    def reached(self, error_id: int, where: str) -> None:
+        self.propagation[error_id, where] += 1
+
+    # -- end of run ---------------------------------------------------------------------
+
+    def outcomes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(outcome, inconsistent) per order, decided from each order's final state."""
+        status = np.frombuffer(self.status, dtype=np.int8)
+        flags = np.frombuffer(self.flags, dtype=np.int8)
+        done = np.frombuffer(self.done_mask, dtype=np.int64)
+        comp = np.frombuffer(self.comp_mask, dtype=np.int64)
+        need = np.frombuffer(self.need_mask, dtype=np.int64)
+        complete = done == self.all_steps
+        business = (flags & BUSINESS_FAILED) != 0
+        lost = (flags & (DEAD_LETTERED | DROPPED)) != 0
+        told_no = (status == ACK_ERROR) | (status == ACK_TIMEOUT)
+        outcome = np.full(len(status), "in_flight", dtype=object)
+        outcome[(status == ACK_OK) & lost] = "failed_after_ack"
+        outcome[(status == ACK_OK) & complete] = "completed"
+        outcome[told_no] = "rejected"
+        outcome[business] = "compensated"
+        downstream_done = (done & ~self.entry_bit) != 0
+        inconsistent = np.where(
+            business,
+            (done & need & ~comp) != 0,
+            (told_no | ((status == ACK_OK) & lost & ~complete)) & downstream_done,
+        )
+        return outcome, inconsistent

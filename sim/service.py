@@ -1,0 +1,127 @@
+"""A service at run time: a pool of workers, a bounded wait queue, the faults it suffers.
+
+The pool is a counter plus a deque of waiting start-callbacks, not a ``simpy.Resource``: a
+freed worker is handed straight to the next waiter, which saves the request and release
+events (measured 2.2-2.6x faster, issue 5). Synchronous requests that find every worker busy
+wait in the deque, up to ``queue`` of them; beyond that they are rejected at once. A service
+that subscribes to events also pulls messages from its own :class:`~sim.queues.MessageQueue`
+whenever a worker is free and no synchronous request is waiting.
+
+Levels (busy workers, waiting requests) are integrated over time for time-averaged
+statistics and the Little's-law check.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from sim.faults import FaultState
+
+
+class Service:
+    """Workers, waiting requests and fault state of one service in one run."""
+
+    def __init__(self, clock, index: int, name: str, spec):
+        self.clock = clock
+        self.index = index
+        self.bit = 1 << index
+        self.name = name
+        self.spec = spec
+        self.base_workers = spec.workers
+        self.workers = spec.workers
+        self.busy = 0
+        self.waiting: deque = deque()
+        self.limit = float("inf") if spec.queue is None else spec.queue
+        self.queue = None  # MessageQueue, in architectures where the service subscribes to events
+        self.consume = None  # callback(message) that starts a job for a pulled message
+        self.fault = FaultState()
+        self.fault._on_change = self._refit
+        self.hung: list = []  # jobs holding a worker until a hang ends
+        self.subtree: tuple[Service, ...] = ()  # this service and everything below it in the flow
+        # Tallies.
+        self.visits = 0
+        self.errors = 0
+        self.rejected = 0
+        self.jobs = 0
+        self.sojourn_s = 0.0
+        # Time integrals of busy workers and waiting requests.
+        self._t = 0.0
+        self.area_busy = 0.0
+        self.area_waiting = 0.0
+
+    def _level(self) -> None:
+        now = self.clock.env._now
+        dt = now - self._t
+        if dt:
+            self.area_busy += self.busy * dt
+            self.area_waiting += len(self.waiting) * dt
+            self._t = now
+
+    def request(self, start) -> bool:
+        """Ask for a worker: ``start()`` runs now or when one frees; False if the queue is full."""
+        if self.busy < self.workers:
+            self._level()
+            self.busy += 1
+            start()
+            return True
+        if len(self.waiting) < self.limit:
+            self._level()
+            self.waiting.append(start)
+            return True
+        self.rejected += 1
+        return False
+
+    def release(self) -> None:
+        """A job is done with its worker: hand it to a waiting request, a message, or free it."""
+        self._level()
+        if self.busy <= self.workers:
+            if self.waiting:
+                self.waiting.popleft()()
+                return
+            queue = self.queue
+            if queue is not None:
+                message = queue.receive()
+                if message is not None:
+                    self.consume(message)
+                    return
+        self.busy -= 1
+
+    def notify(self) -> None:
+        """A message became visible in our queue: take it if a worker is idle."""
+        if self.busy < self.workers and not self.waiting:
+            message = self.queue.receive()
+            if message is not None:
+                self._level()
+                self.busy += 1
+                self.consume(message)
+
+    def _refit(self) -> None:
+        """Apply a change of fault state: capacity lost or restored, hung jobs let go."""
+        lost = int(self.base_workers * self.fault.capacity_lost + 0.5)
+        self.workers = self.base_workers - lost
+        if not self.fault.hung and self.hung:
+            hung, self.hung = self.hung, []
+            for job in hung:
+                job.abandon()
+        while self.busy < self.workers and (self.waiting or self.queue is not None):
+            if self.waiting:
+                self._level()
+                self.busy += 1
+                self.waiting.popleft()()
+                continue
+            message = self.queue.receive()
+            if message is None:
+                break
+            self._level()
+            self.busy += 1
+            self.consume(message)
+
+    def faulty_below(self):
+        """The first service in this subtree with an active fault, for the origin of a timeout."""
+        for service in self.subtree:
+            if service.fault.active:
+                return service
+        return None
+
+    def finish_levels(self) -> None:
+        self._level()

@@ -1,0 +1,111 @@
+"""The ``call`` style: a synchronous request over a link, with a timeout and retries.
+
+The caller holds its worker for the whole call (the job that makes it keeps it). Each attempt
+starts a timer of ``timeout``; whichever comes first, the answer or the timer, ends the
+attempt. A timed-out attempt is not cancelled at the callee: its work goes on, and if it
+later succeeds it is counted as wasted. Failed attempts are retried, except business
+failures, after ``backoff * 2**(k-1)`` seconds for retry k, or a uniform draw in
+``[0, that)`` with full jitter (the AWS Architecture Blog's "Exponential Backoff And
+Jitter"). A callee in an outage, or a link in an outage, refuses at once: no worker is
+taken and no timer is needed.
+
+The origin of a timeout is the first service below the callee with an active fault (a hang
+or a slowdown began there), else the callee itself with kind ``timeout``.
+"""
+
+from __future__ import annotations
+
+from sim.faults import ERRORS, OUTAGE
+from sim.job import Job
+
+
+class Call:
+    """One synchronous call of ``callee`` for ``order``, from start to final answer."""
+
+    __slots__ = ("m", "order", "callee", "op", "policy", "link", "on_result", "tries", "top",
+                 "timed_out")
+
+    def __init__(self, m, order, callee, op, policy, link, on_result=None, top=False):
+        self.m = m
+        self.order = order
+        self.callee = callee
+        self.op = op
+        self.policy = policy
+        self.link = link  # LinkFault of the link, or None
+        self.on_result = on_result
+        self.top = top
+        self.tries = 0
+        self.timed_out = False
+
+    def attempt(self) -> None:
+        self.tries += 1
+        m, callee = self.m, self.callee
+        factor = 1.0
+        link = self.link
+        if link is not None and link.active:
+            if link.down:
+                return self.answered(m.error(link.name, OUTAGE))
+            if link.error_fraction and m.fault_draw(link) < link.error_fraction:
+                return self.answered(m.error(link.name, ERRORS))
+            factor = link.factor
+        if callee.fault.down:
+            callee.visits += 1
+            return self.answered(m.error(callee.name, OUTAGE))
+        attempt = Attempt(self)
+        m.clock.later(self.policy.timeout_s, attempt.timeout)
+        if link is not None and link.hung:
+            return  # the request is lost on the link: only the timer will answer
+        job = Job(m, self.order, callee, self.op, attempt.answer, factor=factor, top=self.top)
+        if not callee.request(job.start):
+            attempt.answer(m.error(callee.name, "queue_full"))
+
+    def answered(self, error) -> None:
+        """The attempt ended with ``error`` (None for success): finish or retry."""
+        if error is None or error.business or self.tries > self.policy.retries:
+            self.finish(error)
+            return
+        m = self.m
+        m.rec.retries += 1
+        delay = self.policy.backoff_s * 2.0 ** (self.tries - 1)
+        if self.policy.jitter:
+            delay *= m.jitter.next()
+        m.clock.later(delay, self.attempt)
+
+    def finish(self, error) -> None:
+        self.on_result(error)
+
+
+class Attempt:
+    """One try of a call: ended by the callee's answer or by the caller's timer, not both."""
+
+    __slots__ = ("call", "live")
+
+    def __init__(self, call: Call):
+        self.call = call
+        self.live = True
+
+    def answer(self, error) -> None:
+        if not self.live:
+            if error is None:
+                self.call.m.rec.wasted += 1
+            return
+        self.live = False
+        self.call.timed_out = False
+        self.call.answered(error)
+
+    def timeout(self) -> None:
+        if not self.live:
+            return
+        self.live = False
+        call = self.call
+        call.timed_out = True
+        call.answered(call.m.timeout_error(call.callee))
+
+
+class ClientCall(Call):
+    """The client's request for an order: its answer is the order's ack."""
+
+    __slots__ = ()
+
+    def finish(self, error) -> None:
+        self.m.client_answered(self.order, error, self.timed_out, self.tries)

@@ -1,0 +1,68 @@
+"""The ``event`` style: publish to the bus and carry on; subscribers consume from their queues.
+
+A job whose service has ``event`` links publishes one event when its own work (and any
+``call`` children) succeeded; the job answers once the bus has accepted it. A refused
+publish (bus outage, errors, throttling) is retried by the publisher, holding its worker,
+``publish_retries`` times with exponential backoff ``publish_backoff * 2**(k-1)``; after that
+the job fails with the bus as the error's origin. With ``outbox: true`` the event is written
+with the publisher's own state and relayed when the bus is up, so the publish cannot fail.
+
+A consumer takes a message when its service has a free worker; the message's job is the
+same :class:`~sim.job.Job` as a call's. On success, or on a business failure (which is
+handled by compensation, not by retry), the message is deleted; on any other failure it is
+left to reappear after the visibility timeout (see :mod:`sim.queues`).
+"""
+
+from __future__ import annotations
+
+from sim.job import Job
+
+
+class Publish:
+    """A publisher's attempts to put one event on the bus."""
+
+    __slots__ = ("m", "service", "order", "targets", "on_done", "tries")
+
+    def __init__(self, m, service, order, targets, on_done):
+        self.m = m
+        self.service = service
+        self.order = order
+        self.targets = targets
+        self.on_done = on_done
+        self.tries = 0
+
+    def attempt(self) -> None:
+        m = self.m
+        error = m.bus.accept()
+        if error is None:
+            m.bus.deliver(self.order, self.targets)
+            self.on_done(None)
+            return
+        policy = m.arch.bus
+        self.tries += 1
+        if self.tries > policy.publish_retries:
+            m.rec.reached(error.id, self.service.name)
+            self.on_done(error)
+            return
+        m.rec.retries += 1
+        m.clock.later(policy.publish_backoff * 2.0 ** (self.tries - 1), self.attempt)
+
+
+def publish(m, service, order: int, targets, on_done) -> None:
+    """Publish one event for ``order`` to ``targets`` [(queue, link fault, op)], then ``on_done``."""
+    if m.arch.outbox:
+        m.bus.relay(order, targets)
+        on_done(None)
+    else:
+        Publish(m, service, order, targets, on_done).attempt()
+
+
+def consume(m, service, message) -> None:
+    """Start the job of a message just received by ``service`` (a worker is already held)."""
+    Job(m, message.order, service, message.op, None, message=message, top=True).start()
+
+
+def settle(service, message, error) -> None:
+    """Delete the message after success or a business failure; otherwise let it reappear."""
+    keep = error is not None and not error.business
+    service.queue.settle(message, error if keep else None)
