@@ -1,0 +1,635 @@
+"""The scenario: validated, frozen data describing the system once.
+
+A scenario names the services, the business flow an order triggers (a tree
+of links rooted at the entry service), the traffic, the client, the
+architectures to compare and the injected faults. Every default lives in the
+schema below; every model forbids unknown keys, NaN and infinities. Times are
+seconds (numbers or unit strings, see `sim.units`); rates are per second.
+Loading (files, overrides, error messages, dumping) is in the second half.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import csv
+import difflib
+import math
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+import yaml
+from annotated_types import Ge, Gt, Le
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    BeforeValidator,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+from sim.dists import Dist
+from sim.errors import ScenarioError, fail, from_validation_error
+from sim.units import PositiveSeconds, Seconds, parse_time
+
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+OP_RE = r"^[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$"
+MAX_EXPECTED_ORDERS = 100_000_000
+# Strict numbers: a YAML `true` or a quoted "8" is a wrong type, not 1 or 8.
+NonNegFloat = Annotated[float, Strict(), Ge(0)]
+Probability = Annotated[float, Strict(), Ge(0), Le(1)]
+Count0 = Annotated[int, Strict(), Ge(0)]
+Count1 = Annotated[int, Strict(), Ge(1)]
+Points = tuple[tuple[float, float], ...]
+
+
+class Frozen(BaseModel):
+    """Base of every scenario model: immutable, strict about keys and numbers."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# --------------------------------------------------------------------------- traffic
+def _points(value: Any, what: str) -> Points:
+    """Validate [[time, value], ...]: times strictly increasing, values finite >= 0."""
+    if not isinstance(value, (list, tuple)) or not value:
+        raise ValueError(f"{what} must be a non-empty list of [time, value] pairs")
+    out: list[tuple[float, float]] = []
+    for i, pair in enumerate(value):
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError(f"{what} point {i} must be a [time, value] pair, got {pair!r}")
+        try:
+            t, v = parse_time(pair[0]), pair[1]
+        except ValueError as exc:
+            raise ValueError(f"{what} point {i}: {exc}") from None
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+            raise ValueError(f"{what} point {i}: value must be a finite number >= 0, got {v!r}")
+        if out and t <= out[-1][0]:
+            raise ValueError(f"{what} point {i}: times must be strictly increasing ({t:g} s)")
+        out.append((t, float(v)))
+    return tuple(out)
+
+
+def _read_trace(path: str, info: Any) -> Points:
+    """Points of a CSV with header ``time,rate``, relative to the scenario's folder."""
+    base = (info.context or {}).get("base_dir") if info and info.context else None
+    full = Path(base or ".") / path
+    try:
+        with open(full, newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise ValueError(f"cannot read trace file {str(full)!r}: {exc.strerror or exc}") from None
+    if rows and set(rows[0]) != {"time", "rate"}:
+        raise ValueError(f"trace file {str(full)!r} needs the header 'time,rate'")
+    try:
+        pairs = [[r["time"], float(r["rate"])] for r in rows]
+    except (TypeError, ValueError):
+        raise ValueError(f"trace file {str(full)!r}: every rate must be a number") from None
+    return _points(pairs, f"trace {str(full)!r}")
+
+
+def _profile(value: Any) -> Points | None:
+    return None if value is None else _points(value, "profile")
+
+
+def _trace(value: Any, info: Any) -> Points | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, os.PathLike)):
+        return _read_trace(os.fspath(value), info)
+    return _points(value, "trace")
+
+
+class Traffic(Frozen):
+    """Poisson order arrivals with a piecewise-linear rate (orders/s).
+
+    `profile` multiplies `rate` by [time, multiplier] points; `trace` gives
+    absolute [time, rate] points instead (a CSV path is inlined when loaded;
+    `rate` is then unused). Before the first point the first value holds,
+    after the last point the last value.
+    """
+
+    rate: NonNegFloat = 10.0
+    profile: Annotated[Points | None, BeforeValidator(_profile)] = None
+    trace: Annotated[Points | None, BeforeValidator(_trace)] = None
+
+    @model_validator(mode="after")
+    def _exclusive(self) -> "Traffic":
+        if self.trace is not None and self.profile is not None:
+            raise fail("give either a trace or a profile, not both", "trace")
+        return self
+
+    def points(self) -> Points:
+        """Absolute rate points ((t_s, rate_per_s), ...), piecewise linear."""
+        if self.trace is not None:
+            return self.trace
+        if self.profile is not None:
+            return tuple((t, self.rate * m) for t, m in self.profile)
+        return ((0.0, self.rate),)
+
+    def rate_at(self, t: float) -> float:
+        """Arrival rate at time `t` seconds, orders/s."""
+        pts = self.points()
+        i = bisect.bisect_right([p[0] for p in pts], t)
+        if i == 0:
+            return pts[0][1]
+        if i == len(pts):
+            return pts[-1][1]
+        (t0, r0), (t1, r1) = pts[i - 1], pts[i]
+        return r0 + (r1 - r0) * (t - t0) / (t1 - t0)
+
+    def max_rate(self) -> float:
+        """Highest rate reached, orders/s."""
+        return max(r for _, r in self.points())
+
+    def expected_orders(self, duration_s: float) -> float:
+        """Exact integral of the rate over [0, duration_s]: the mean number of orders."""
+        knots = sorted({0.0, duration_s, *(t for t, _ in self.points() if 0 < t < duration_s)})
+        rates = [self.rate_at(t) for t in knots]
+        return math.fsum((b - a) * (ra + rb) / 2
+                         for a, b, ra, rb in zip(knots, knots[1:], rates, rates[1:]))
+
+
+class Client(Frozen):
+    """The client placing orders: waits `timeout` s, retries with `backoff` s between."""
+
+    timeout: PositiveSeconds = 10.0
+    retries: Count0 = 0
+    backoff: Seconds = 1.0
+
+
+class Service(Frozen):
+    """A service: `workers` serving, up to `queue` requests waiting (None: unbounded)."""
+
+    workers: Count1 = 1
+    queue: Count0 | None = None
+    time: Dist = Dist(dist="exponential", mean=0.01)
+    ops: dict[str, Dist] = {}
+
+    def op_time(self, op: str | None) -> Dist:
+        """Service-time distribution of operation `op` (the default time if not listed)."""
+        return self.ops.get(op, self.time) if op else self.time
+
+
+# --------------------------------------------------------------------------- flow
+def split_link(text: Any) -> tuple[str, str]:
+    """("a", "b") from "a -> b" (whitespace-tolerant); ValueError otherwise."""
+    parts = [p.strip() for p in str(text).split("->")] if isinstance(text, str) else []
+    if len(parts) != 2 or not all(NAME_RE.match(p) for p in parts):
+        raise ValueError(f"a link is written 'parent -> child', got {text!r}")
+    return parts[0], parts[1]
+
+
+def link_key(text: str) -> str:
+    """Normalised link key "a -> b"."""
+    return "{} -> {}".format(*split_link(text))
+
+
+class Link(Frozen):
+    """A flow link: when `parent` has done its work for an order, `child` does its part."""
+
+    input_keys: ClassVar[tuple[str, ...]] = ("link", "parallel")
+    parent: str
+    child: str
+    parallel: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            data = {"link": data}
+        if isinstance(data, dict) and "link" in data:
+            data = dict(data)
+            data["parent"], data["child"] = split_link(data.pop("link"))
+        return data
+
+    @model_serializer(mode="wrap")
+    def _serialise(self, handler: Any) -> Any:
+        return self.key if not self.parallel else {"link": self.key, "parallel": True}
+
+    @property
+    def key(self) -> str:
+        """"parent -> child"."""
+        return f"{self.parent} -> {self.child}"
+
+
+class BusinessFailure(Frozen):
+    """A step failing for business reasons with `probability` per order, then compensations."""
+
+    name: str
+    at: str
+    probability: Probability
+    compensate: tuple[str, ...] = ()
+
+    @field_validator("compensate")
+    @classmethod
+    def _ops(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for i, text in enumerate(value):
+            if not re.match(OP_RE, text):
+                raise fail(f"a compensation is written 'service.op', got {text!r}", str(i))
+        return value
+
+    @property
+    def compensations(self) -> tuple[tuple[str, str], ...]:
+        """((service, op), ...) in listed order."""
+        return tuple(tuple(c.split(".", 1)) for c in self.compensate)  # type: ignore[misc]
+
+
+class Flow(Frozen):
+    """The business flow: a tree of links rooted at `entry`, children in listed order."""
+
+    entry: str = "order"
+    links: tuple[Link, ...] = ()
+    business_failures: tuple[BusinessFailure, ...] = ()
+
+    def children(self, name: str) -> tuple[Link, ...]:
+        """Links out of `name`, in listed order."""
+        return tuple(link for link in self.links if link.parent == name)
+
+    def parent(self, name: str) -> str | None:
+        """The service that triggers `name` (None for the entry)."""
+        return next((link.parent for link in self.links if link.child == name), None)
+
+    def subtree(self, name: str) -> tuple[str, ...]:
+        """`name` and every service below it, pre-order."""
+        out = [name]
+        for link in self.children(name):
+            out.extend(self.subtree(link.child))
+        return tuple(out)
+
+    def steps(self) -> tuple[str, ...]:
+        """Every service of the flow, pre-order, entry first."""
+        return self.subtree(self.entry)
+
+    def link(self, key: str) -> Link:
+        """The link with key "a -> b" (KeyError if absent)."""
+        key = link_key(key)
+        for link in self.links:
+            if link.key == key:
+                return link
+        raise KeyError(key)
+
+
+# --------------------------------------------------------------------------- architecture
+class CallPolicy(Frozen):
+    """Synchronous calls: per-try `timeout` s, `retries`, exponential `backoff` s."""
+
+    timeout: PositiveSeconds = 3.0
+    retries: Count0 = 2
+    backoff: Seconds = 0.1
+    jitter: bool = True
+
+
+# Bus latency: AWS publishes no figure; lognormal median ~50 ms, p90 ~80 ms
+# (community reports, see /work/shared/reference/aws-semantics.md).
+class BusPolicy(Frozen):
+    """The event bus: delivery `latency`, optional `throughput` cap (events/s), publish retries."""
+
+    latency: Dist = Dist(dist="lognormal", mean=0.054, cv=0.38)
+    throughput: Annotated[float, Strict(), Gt(0)] | None = None
+    publish_retries: Count0 = 3
+    publish_backoff: Seconds = 0.1
+
+
+class QueuePolicy(Frozen):
+    """Subscriber queues (SQS defaults): visibility timeout, redrive after `max_receives`."""
+
+    visibility_timeout: PositiveSeconds = 30.0
+    max_receives: Count1 = 5
+    retention: PositiveSeconds = 345600.0
+    batch: Count1 = 1
+    concurrency: Count1 | None = None
+
+
+class Architecture(Frozen):
+    """How each flow link is carried out: `style` for all, `links` per-link exceptions."""
+
+    style: Literal["call", "event"] = "call"
+    call: CallPolicy = CallPolicy()
+    bus: BusPolicy = BusPolicy()
+    queue: QueuePolicy = QueuePolicy()
+    links: dict[str, Literal["call", "event"]] = {}
+    outbox: bool = False
+
+    @field_validator("links", mode="before")
+    @classmethod
+    def _normalise(cls, value: Any) -> Any:
+        return {link_key(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+    def link_style(self, key: str) -> Literal["call", "event"]:
+        """Style of link "a -> b" in this architecture."""
+        return self.links.get(link_key(key), self.style)
+
+
+# --------------------------------------------------------------------------- faults
+FAULT_KINDS = {
+    "service": ("outage", "hang", "slowdown", "errors", "capacity"),
+    "link": ("outage", "hang", "slowdown", "errors"),
+    "bus": ("outage", "slowdown", "errors"),
+}
+
+
+class Fault(Frozen):
+    """An injected failure on a service, a link "a -> b" or the bus.
+
+    Active in the window [start, end) s, or as a random process alternating
+    up-times of mean `mtbf` s and down-times of mean `mttr` s.
+    """
+
+    target: str
+    kind: Literal["outage", "hang", "slowdown", "errors", "capacity"]
+    start: Seconds | None = None
+    end: Seconds | None = None
+    mtbf: PositiveSeconds | None = None
+    mttr: PositiveSeconds | None = None
+    factor: Annotated[float, Strict(), Ge(1)] | None = None
+    fraction: Annotated[float, Strict(), Gt(0), Le(1)] | None = None
+
+    @field_validator("target")
+    @classmethod
+    def _target(cls, value: str) -> str:
+        return link_key(value) if "->" in value else value.strip()
+
+    @model_validator(mode="after")
+    def _shape(self) -> "Fault":
+        window = (self.start, self.end) != (None, None)
+        process = (self.mtbf, self.mttr) != (None, None)
+        if window == process:
+            raise fail("give either start and end, or mtbf and mttr (exactly one)")
+        if window and (self.start is None or self.end is None or self.end <= self.start):
+            raise fail("a fault window needs start and end with end > start", "end")
+        if process and (self.mtbf is None or self.mttr is None):
+            raise fail("a random fault needs both mtbf and mttr", "mttr")
+        for name, kinds in (("factor", ("slowdown",)), ("fraction", ("errors", "capacity"))):
+            if (getattr(self, name) is None) == (self.kind in kinds):
+                verb = "needs" if self.kind in kinds else "does not take"
+                raise fail(f"a {self.kind} fault {verb} '{name}'", name)
+        return self
+
+    @property
+    def target_kind(self) -> Literal["service", "link", "bus"]:
+        """What the target names."""
+        return "bus" if self.target == "bus" else "link" if "->" in self.target else "service"
+
+
+def _default_architectures() -> dict[str, Architecture]:
+    return {"request-response": Architecture(style="call"),
+            "event-driven": Architecture(style="event")}
+
+
+def _warmup(value: Any) -> float | Literal["auto"]:
+    return "auto" if value == "auto" else parse_time(value)
+
+
+WarmupSeconds = Annotated[float | Literal["auto"], BeforeValidator(_warmup)]
+
+
+class Scenario(Frozen):
+    """A whole scenario. `services` and `flow` are required; the rest has defaults."""
+
+    name: str = "scenario"
+    description: str = ""
+    seed: Count0 = 42
+    duration: PositiveSeconds = 3600.0
+    drain: Seconds = 600.0
+    warmup: WarmupSeconds = 0.0
+    replications: Count1 = 5
+    window: PositiveSeconds = 10.0
+    traffic: Traffic = Traffic()
+    client: Client = Client()
+    services: dict[str, Service]
+    flow: Flow
+    architectures: dict[str, Architecture] = Field(default_factory=_default_architectures)
+    faults: tuple[Fault, ...] = ()
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> "Scenario":
+        _check_services(self)
+        _check_flow(self.flow, self.services)
+        _check_failures(self.flow, self.services)
+        _check_architectures(self)
+        _check_faults(self)
+        _check_run(self)
+        return self
+
+
+def _unknown(kind: str, name: str, known: Sequence[str]) -> str:
+    near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
+    hint = f"; did you mean '{near[0]}'?" if near else ""
+    return f"unknown {kind} '{name}'{hint} known: {', '.join(known)}"
+
+
+def _check_services(s: Scenario) -> None:
+    if not s.services:
+        raise fail("at least one service is required", "services")
+    for name in s.services:
+        if not NAME_RE.match(name):
+            raise fail(f"invalid service name {name!r}: use letters, digits, _ and -, "
+                       "starting with a letter or _", f"services.{name}")
+
+
+def _check_flow(flow: Flow, services: dict[str, Service]) -> None:
+    """The flow must be a tree over existing services, rooted at the entry."""
+    if flow.entry not in services:
+        raise fail(_unknown("service", flow.entry, list(services)), "flow.entry")
+    parent: dict[str, str] = {}
+    for i, link in enumerate(flow.links):
+        for name in (link.parent, link.child):
+            if name not in services:
+                raise fail(_unknown("service", name, list(services)), f"flow.links.{i}")
+        if link.child == flow.entry:
+            raise fail(f"the entry '{flow.entry}' cannot have a parent ({link.key})",
+                       f"flow.links.{i}")
+        if link.child in parent:
+            raise fail(f"'{link.child}' already has parent '{parent[link.child]}': "
+                       "the flow must be a tree", f"flow.links.{i}")
+        parent[link.child] = link.parent
+    reached = set(flow.steps())
+    for i, link in enumerate(flow.links):
+        if link.parent not in reached:
+            raise fail(f"link {link.key} is not reachable from entry '{flow.entry}' "
+                       "(a cycle or a second root)", f"flow.links.{i}")
+    for name in services:
+        if name not in reached:
+            raise fail(f"service '{name}' is not in the flow (no link reaches it from "
+                       f"'{flow.entry}')", f"services.{name}")
+
+
+def _check_failures(flow: Flow, services: dict[str, Service]) -> None:
+    for i, bf in enumerate(flow.business_failures):
+        path = f"flow.business_failures.{i}"
+        if bf.at not in services:
+            raise fail(_unknown("service", bf.at, list(services)), f"{path}.at")
+        for j, (svc, _op) in enumerate(bf.compensations):
+            if svc not in services:
+                raise fail(_unknown("service", svc, list(services)), f"{path}.compensate.{j}")
+
+
+def _check_architectures(s: Scenario) -> None:
+    keys = [link.key for link in s.flow.links]
+    for name, arch in s.architectures.items():
+        for key in arch.links:
+            if key not in keys:
+                raise fail(_unknown("link", key, keys), f"architectures.{name}.links.{key}")
+
+
+def _check_faults(s: Scenario) -> None:
+    links = [link.key for link in s.flow.links]
+    for i, fault in enumerate(s.faults):
+        kind = fault.target_kind
+        known = list(s.services) if kind == "service" else links
+        if kind != "bus" and fault.target not in known:
+            raise fail(_unknown(kind, fault.target, known), f"faults.{i}.target")
+        if fault.kind not in FAULT_KINDS[kind]:
+            raise fail(f"a {kind} cannot have a '{fault.kind}' fault; allowed: "
+                       f"{', '.join(FAULT_KINDS[kind])}", f"faults.{i}.kind")
+
+
+def _check_run(s: Scenario) -> None:
+    if s.warmup != "auto" and s.warmup >= s.duration:
+        raise fail(f"warmup ({s.warmup:g} s) must be shorter than duration "
+                   f"({s.duration:g} s)", "warmup")
+    orders = s.traffic.expected_orders(s.duration)
+    if orders > MAX_EXPECTED_ORDERS:
+        raise fail(f"about {orders:,.0f} orders expected over {s.duration:g} s; the limit "
+                   f"is {MAX_EXPECTED_ORDERS:,}: lower traffic.rate or duration", "traffic")
+
+
+# =========================================================================== loading
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate keys (a silent overwrite hides a typo)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _yaml_error(exc: yaml.YAMLError, file: str | None) -> ScenarioError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f"line {mark.line + 1}" if mark else None
+    problem = getattr(exc, "problem", None) or str(exc)
+    if "python/" in problem or "could not determine a constructor" in problem:
+        tag = problem.split("tag ", 1)[-1]
+        problem = (f"YAML tag {tag} is not allowed: a scenario is plain data, tags that "
+                   "would build Python objects are refused")
+    return ScenarioError(f"not valid YAML: {problem}", file=file, path=where)
+
+
+def parse_yaml(text: str, file: str | None = None) -> Any:
+    """Plain data from YAML text; ScenarioError (with line) on bad YAML."""
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc, file) from None
+
+
+def _read_file(path: Path) -> dict:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ScenarioError(f"cannot read scenario file: {reason}", file=str(path)) from None
+    data = parse_yaml(text, str(path))
+    if not isinstance(data, dict):
+        raise ScenarioError(f"a scenario file must hold a mapping of keys, "
+                            f"got {type(data).__name__}", file=str(path))
+    return data
+
+
+def load_scenario(source: str | os.PathLike | dict, overrides: Sequence[str] = ()) -> Scenario:
+    """A validated Scenario from a YAML file path or a mapping, after `overrides`.
+
+    A relative trace path is read from the file's folder (the current folder
+    for a mapping) and inlined. Every failure is a ScenarioError naming the
+    file and key path.
+    """
+    if isinstance(source, dict):
+        data, file, base = source, None, Path.cwd()
+    else:
+        path = Path(source)
+        data, file, base = _read_file(path), str(path), path.parent
+    for assignment in overrides:
+        data = apply_override(data, assignment)
+    try:
+        return Scenario.model_validate(data, context={"base_dir": str(base)})
+    except ValidationError as exc:
+        raise from_validation_error(exc, Scenario, file) from None
+
+
+def apply_override(data: dict, assignment: str) -> dict:
+    """A copy of `data` with ``KEY.PATH=VALUE`` set (VALUE parsed as YAML).
+
+    Numeric key parts index lists (``faults.0.start=100``); missing mapping
+    keys are created. Link keys with " -> " work as one key part.
+    """
+    key, sep, text = assignment.partition("=")
+    parts = [p.strip() for p in key.split(".")]
+    if not sep or not key.strip() or not all(parts):
+        raise ScenarioError(f"expected KEY.PATH=VALUE, got {assignment!r}", path="--set")
+    value = parse_yaml(text, "--set")
+    out = copy.deepcopy(data)
+    node: Any = out
+    for depth, part in enumerate(parts):
+        last = depth == len(parts) - 1
+        node = _set_step(node, part, value if last else None, last, ".".join(parts[:depth + 1]))
+    return out
+
+
+def _set_step(node: Any, part: str, value: Any, last: bool, where: str) -> Any:
+    """Set (last) or descend into (creating a mapping) `part` of `node`."""
+    if isinstance(node, list):
+        if not part.isdigit() or int(part) >= len(node):
+            raise ScenarioError(f"no item {part!r} in a list of {len(node)}", path=where)
+        index: Any = int(part)
+    elif isinstance(node, dict):
+        index = part
+        if not last and not isinstance(node.get(part), (dict, list)):
+            node[part] = {}
+    else:
+        raise ScenarioError(f"cannot set a key inside {node!r}", path=where)
+    if last:
+        node[index] = value
+    return node[index]
+
+
+def dump_scenario(scenario: Scenario) -> str:
+    """YAML of the fully resolved scenario (defaults filled, times in seconds).
+
+    ``load_scenario(yaml.safe_load(text)) == scenario`` holds.
+    """
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+
+
+def builtin_scenarios() -> dict[str, Path]:
+    """Built-in scenarios by name (file stem), from sim/scenarios/*.yaml."""
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
+
+
+def builtin_path(name: str) -> Path:
+    """Path of the built-in scenario `name`; ScenarioError if there is none."""
+    known = builtin_scenarios()
+    if name not in known:
+        raise ScenarioError(_unknown("built-in scenario", name, list(known)))
+    return known[name]
+
+
+def scenario_summary(path: str | os.PathLike) -> str:
+    """The one-line question a scenario file answers (its description)."""
+    return load_scenario(path).description
