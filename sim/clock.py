@@ -1,39 +1,34 @@
-"""Timers on the SimPy environment that call a plain function: the engine's only scheduling primitive.
+"""The engine's scheduling primitives over SimPy's event queue: timers and deadline lists.
 
 The model is written with callbacks rather than a generator process per order: a callback
 costs one heap entry, while a process adds an Initialize event and a generator frame per
-step (measured 1.5-2x slower on a three-station tandem, see issue 5). Ties between events at
-the same time are broken by SimPy's monotone event id, so runs are deterministic.
+step (measured 1.5-2x slower on a three-station tandem, see issue 5). Timers live in SimPy's
+own heap (``Environment._queue``), ordered by (time, priority, event id), so ties between
+simultaneous events break by a monotone id and runs are deterministic. ``Clock.run``
+dispatches timers directly and hands any other SimPy event to ``Environment.step``.
 """
 
 from __future__ import annotations
 
+from collections import deque
+from heapq import heappop, heappush
+
 from simpy.core import Environment
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL
 
 
-class Timer(Event):
-    """An event that fires ``fn(*args)`` after ``delay`` seconds."""
+class Timer:
+    """A scheduled call of ``fn(*args)``: lighter than a simpy Timeout plus a closure."""
 
     __slots__ = ("fn", "args")
 
-    def __init__(self, env: Environment, delay: float, fn, args: tuple):
-        # Event.__init__ is skipped on purpose: this is the hot path, and the fields below are
-        # exactly those Environment.step reads (callbacks, _ok, _value).
-        self.env = env
-        self.callbacks = [self._fire]
-        self._ok = True
-        self._value = None
+    def __init__(self, fn, args: tuple):
         self.fn = fn
         self.args = args
-        env.schedule(self, NORMAL, delay)
-
-    def _fire(self, _event) -> None:
-        self.fn(*self.args)
 
 
 class Clock:
-    """A SimPy environment plus a counter of scheduled engine events."""
+    """A SimPy environment, a counter of scheduled events, and a dispatch loop."""
 
     def __init__(self):
         self.env = Environment()
@@ -44,9 +39,64 @@ class Clock:
         return self.env._now
 
     def later(self, delay: float, fn, *args) -> None:
-        """Call ``fn(*args)`` ``delay`` seconds from now."""
+        """Call ``fn(*args)`` ``delay`` (>= 0) seconds from now."""
+        env = self.env
         self.events += 1
-        Timer(self.env, delay, fn, args)
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), Timer(fn, args)))
+
+    def at(self, when: float, fn, *args) -> None:
+        """Call ``fn(*args)`` at absolute time ``when`` (>= now)."""
+        env = self.env
+        self.events += 1
+        heappush(env._queue, (when, NORMAL, next(env._eid), Timer(fn, args)))
 
     def run(self, until: float) -> None:
-        self.env.run(until=until)
+        """Process every event due before ``until``; the clock then reads ``until``."""
+        env = self.env
+        queue = env._queue
+        while queue and queue[0][0] < until:
+            event = queue[0][3]
+            if event.__class__ is Timer:
+                env._now = heappop(queue)[0]
+                event.fn(*event.args)
+            else:
+                env.step()
+        env._now = until
+
+
+class Deadlines:
+    """Timeouts of one fixed length, due in the order they were set, on a single timer.
+
+    Calls with the same timeout (and receives with the same visibility timeout) fall due in
+    the order they began, so a FIFO of (deadline, item) needs one pending timer, for its
+    first live item, instead of a heap entry per call. Items answered in time are dropped
+    lazily: ``item.live`` says whether it still waits, ``item.expire()`` is its timeout.
+    """
+
+    __slots__ = ("clock", "delay", "due", "armed")
+
+    def __init__(self, clock: Clock, delay: float):
+        self.clock = clock
+        self.delay = delay
+        self.due: deque = deque()
+        self.armed = False
+
+    def add(self, item) -> None:
+        """Expire ``item`` ``delay`` seconds from now unless it is no longer live by then."""
+        when = self.clock.env._now + self.delay
+        self.due.append((when, item))
+        if not self.armed:
+            self.armed = True
+            self.clock.at(when, self._fire)
+
+    def _fire(self) -> None:
+        now = self.clock.env._now
+        due = self.due
+        while due and (due[0][0] <= now or not due[0][1].live):
+            when, item = due.popleft()
+            if when <= now and item.live:
+                item.expire()
+        if due:
+            self.clock.at(due[0][0], self._fire)
+        else:
+            self.armed = False

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.bus import Bus, LinkFault
-from sim.clock import Clock
+from sim.clock import Clock, Deadlines
 from sim.dists import Stream
 from sim.faults import fault_windows
 from sim.queues import MessageQueue
@@ -42,7 +42,7 @@ class Error:
         self.label = f"{where}:{kind}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Policy:
     """A call policy in engine units: the client's and the architecture's, in one shape."""
 
@@ -50,6 +50,7 @@ class Policy:
     retries: int
     backoff_s: float
     jitter: bool
+    deadlines: Deadlines
 
 
 @dataclass
@@ -81,10 +82,12 @@ class Model:
         self._build_faults()
         self._build_draws()
         self.rec = Recorder(len(self.steps), self.entry.bit)
-        self.client_policy = Policy(scenario.client.timeout, scenario.client.retries,
-                                    scenario.client.backoff, False)
+        client = scenario.client
+        self.client_policy = Policy(client.timeout, client.retries, client.backoff, False,
+                                    Deadlines(self.clock, client.timeout))
         c = self.arch.call
-        self.call_policy = Policy(c.timeout, c.retries, c.backoff, c.jitter)
+        self.call_policy = Policy(c.timeout, c.retries, c.backoff, c.jitter,
+                                  Deadlines(self.clock, c.timeout))
         self.jitter = Uniforms(self.streams.rng("jitter"))
         self.samples: list[tuple] = []
 

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from sim.clock import Deadlines
+
 VISIBLE, IN_FLIGHT, DELETED, DEAD, DROPPED = range(5)
 
 
@@ -34,6 +36,25 @@ class Message:
         self.error = None  # the last processing error, the origin if it is dead-lettered
 
 
+class Receipt:
+    """One receive of a message: live while the message is in flight under this receive."""
+
+    __slots__ = ("queue", "message", "receive")
+
+    def __init__(self, queue, message: Message):
+        self.queue = queue
+        self.message = message
+        self.receive = message.receives
+
+    @property
+    def live(self) -> bool:
+        message = self.message
+        return message.state == IN_FLIGHT and message.receives == self.receive
+
+    def expire(self) -> None:
+        self.queue.expire(self.message)
+
+
 class MessageQueue:
     """Visible messages in a deque, in-flight ones tracked by their visibility timers."""
 
@@ -42,6 +63,7 @@ class MessageQueue:
         self.clock = model.clock
         self.service = service
         self.visibility_s = policy.visibility_timeout
+        self.deadlines = Deadlines(self.clock, self.visibility_s)
         self.max_receives = policy.max_receives
         self.retention_s = policy.retention
         self.concurrency = float("inf") if policy.concurrency is None else policy.concurrency
@@ -92,7 +114,7 @@ class MessageQueue:
             self.in_flight += 1
             self.processing += 1
             self.received += 1
-            self.clock.later(self.visibility_s, self._expire, message, message.receives)
+            self.deadlines.add(Receipt(self, message))
             return message
         return None
 
@@ -108,10 +130,8 @@ class MessageQueue:
         else:
             message.error = error
 
-    def _expire(self, message: Message, receive: int) -> None:
-        """The visibility timeout of receive number ``receive`` ran out."""
-        if message.state != IN_FLIGHT or message.receives != receive:
-            return
+    def expire(self, message: Message) -> None:
+        """The visibility timeout of the message's latest receive ran out."""
         self.in_flight -= 1
         if message.receives >= self.max_receives:
             message.state = DEAD

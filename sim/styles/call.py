@@ -52,7 +52,7 @@ class Call:
             callee.visits += 1
             return self.answered(m.error(callee.name, OUTAGE))
         attempt = Attempt(self)
-        m.clock.later(self.policy.timeout_s, attempt.timeout)
+        self.policy.deadlines.add(attempt)
         if link is not None and link.hung:
             return  # the request is lost on the link: only the timer will answer
         job = Job(m, self.order, callee, self.op, attempt.answer, factor=factor, top=self.top)
@@ -93,9 +93,8 @@ class Attempt:
         self.call.timed_out = False
         self.call.answered(error)
 
-    def timeout(self) -> None:
-        if not self.live:
-            return
+    def expire(self) -> None:
+        """The caller's timer ran out before the answer came."""
         self.live = False
         call = self.call
         call.timed_out = True
