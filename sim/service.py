@@ -79,7 +79,7 @@ class Service:
                 self.waiting.popleft()()
                 return
             queue = self.queue
-            if queue is not None:
+            if queue is not None and queue.visible:
                 message = queue.receive()
                 if message is not None:
                     self.consume(message)
