@@ -7,7 +7,8 @@
   figure; the default, median about 50 ms with p90 about 80 ms, is a calibration parameter,
   see docs/model.md) times any active slowdown on the bus or on the link.
 - A copy over a link with an outage or hang waits until the link is back, as EventBridge
-  retries delivery to a failing target (for up to 24 h by default).
+  retries delivery to a failing target (for up to 24 h by default); a copy that fails
+  under a link's ``errors`` fault arrives one retry interval (1 s, an assumption) later.
 - With an outbox, the publisher stores the event with its own write; a relay hands it to the
   bus as soon as the bus is up, so the publisher never sees a bus failure.
 """
@@ -18,6 +19,9 @@ from sim.dists import Stream
 from sim.faults import ERRORS, OUTAGE, FaultState
 from sim.queues import Message
 from sim.streams import Uniforms
+
+
+DELIVERY_RETRY_S = 1.0
 
 
 class Bus:
@@ -75,6 +79,10 @@ class Bus:
                     link_fault.pending.append((queue, message))
                     continue
                 delay *= link_fault.factor
+                if link_fault.error_fraction and self.draws.next() < link_fault.error_fraction:
+                    # A failed delivery is retried by the bus (EventBridge retries with
+                    # backoff); one retry interval, an assumption, stands for that here.
+                    delay += DELIVERY_RETRY_S
             self.delivered += 1
             later(delay, queue.send, message)
 
@@ -95,12 +103,13 @@ class Bus:
 class LinkFault(FaultState):
     """Fault state of one link; event copies held by an outage wait in ``pending``."""
 
-    __slots__ = ("pending", "clock", "bus_latency")
+    __slots__ = ("pending", "clock", "name")
 
-    def __init__(self, clock):
+    def __init__(self, clock, name: str):
         super().__init__()
         self.pending: list = []
         self.clock = clock
+        self.name = name
         self._on_change = self._release
 
     def _release(self) -> None:

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 from sim.faults import ERRORS, OUTAGE
 
-# How long a service in an outage takes to fail a request (connection refused): small, but
-# not zero, so that consumers cycling through messages of a down service advance the clock.
+# How long a request that already holds a worker (it waited in the queue, or is a consumed
+# message) takes to fail when its service is in an outage: small, but not zero, so that
+# consumers cycling through messages of a down service advance the clock. A new call to a
+# down service is refused at once, without a worker (connection refused).
 FAIL_FAST_S = 0.001
 
 
@@ -58,6 +60,8 @@ class Job:
                 return
             if fault.hung:
                 service.hung.append(self)
+                if self.message is not None:
+                    self.message.error = m.error(service.name, "hang")
                 return
         duration = m.work_time(self.order, service, self.op) * fault.factor * self.factor
         m.clock.later(duration, self.worked)

@@ -101,10 +101,14 @@ def run_metrics(record, scenario) -> dict:
 
 
 def blast_radius(propagation: pd.DataFrame) -> int:
-    """How many places (services, the client, dead letters) the worst error origin reached."""
-    if propagation.empty:
+    """How many places (services, the client, dead letters) the worst injected fault reached.
+
+    Business failures are left out: they are answers, not faults, and travel up a call chain
+    by design."""
+    faults = propagation[~propagation["fault"].str.startswith("business:")]
+    if faults.empty:
         return 0
-    reached = propagation.groupby(["origin", "fault"])["reached"].nunique()
+    reached = faults.groupby(["origin", "fault"])["reached"].nunique()
     return int(reached.max())
 
 

@@ -80,6 +80,7 @@ class Model:
         self._build_services()
         self._build_links()
         self._build_faults()
+        self._build_waits_on()
         self._build_draws()
         self.rec = Recorder(len(self.steps), self.entry.bit)
         client = scenario.client
@@ -101,8 +102,6 @@ class Model:
             for i, name in enumerate(self.steps)
         }
         self.entry = self.services[flow.entry]
-        for name, service in self.services.items():
-            service.subtree = tuple(self.services[s] for s in flow.subtree(name))
 
     def style_into(self, name: str) -> str:
         """The style of the link that reaches ``name``; the entry is always called."""
@@ -117,9 +116,8 @@ class Model:
         for fault in self.scenario.faults:
             if fault.target_kind == "link":
                 link = flow.link(fault.target)
-                lf = LinkFault(self.clock)
-                lf.name = link.key
-                self.link_faults.setdefault((link.parent, link.child), lf)
+                self.link_faults.setdefault((link.parent, link.child),
+                                            LinkFault(self.clock, link.key))
         receivers = {name for name in self.steps if self.style_into(name) == "event"}
         for failure in flow.business_failures:
             receivers |= {s for s, _ in failure.compensations if self.style_into(s) == "event"}
@@ -193,11 +191,34 @@ class Model:
             error = self._errors[key] = Error(len(self._errors), where, kind)
         return error
 
-    def timeout_error(self, callee: Service) -> Error:
-        faulty = callee.faulty_below()
-        if faulty is not None:
-            return self.error(faulty.name, faulty.fault.kind())
+    def timeout_error(self, callee: Service, link=None) -> Error:
+        """The error of a call to ``callee`` that timed out: the first active fault among
+        the services and links a call to ``callee`` waits on (a hang or slowdown began
+        there), else ``callee`` itself with kind ``timeout``."""
+        if link is not None and link.active:
+            return self.error(link.name, link.kind())
+        for name, state in self.waits_on[callee.index]:
+            if state.active:
+                return self.error(name, state.kind())
         return self.error(callee.name, "timeout")
+
+    def _build_waits_on(self) -> None:
+        """For each service, the (name, fault state) pairs a call to it waits on: itself,
+        then, depth first, each link reached by a call and the service behind it."""
+        flow = self.scenario.flow
+        self.waits_on = []
+        for name in self.steps:
+            chain, stack = [], [name]
+            while stack:
+                current = stack.pop()
+                chain.append((current, self.services[current].fault))
+                for link in reversed(flow.children(current)):
+                    if self.arch.link_style(link.key) == "call":
+                        stack.append(link.child)
+                        lf = self.link_faults.get((link.parent, link.child))
+                        if lf is not None:
+                            chain.append((link.key, lf))
+            self.waits_on.append(tuple(chain))
 
     def fault_draw(self, target) -> float:
         draws = self._fault_draws.get(id(target))
@@ -302,7 +323,7 @@ class Model:
                 service.busy, service.workers, service.area_busy, service.errors,
                 service.visits,
             ))
-        if t + window <= self.horizon_s + 1e-9:
+        if t + window < self.horizon_s - 1e-9:
             self.clock.later(window, self._sample, t + window)
 
     def start(self, arrivals=None) -> None:
@@ -318,6 +339,8 @@ class Model:
 
     def finish(self) -> RunRecord:
         """Close the time integrals and turn the run's state into records."""
+        if self.clock.env._now >= self.horizon_s and self.samples[-1][0] < self.horizon_s:
+            self._sample(self.horizon_s)  # the last window ends at the horizon
         for service in self.services.values():
             service._level()
         self.rec._in_system(self.clock.env._now, 0)

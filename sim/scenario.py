@@ -307,6 +307,14 @@ class QueuePolicy(Frozen):
     batch: Count1 = 1
     concurrency: Count1 | None = None
 
+    @field_validator("batch")
+    @classmethod
+    def _one_at_a_time(cls, value: int) -> int:
+        if value != 1:
+            raise ValueError("batches above 1 are not modelled yet: consumers receive one "
+                             "message at a time; allowed: 1")
+        return value
+
 
 class Architecture(Frozen):
     """How each flow link is carried out: `style` for all, `links` per-link exceptions."""

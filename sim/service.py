@@ -37,7 +37,6 @@ class Service:
         self.fault = FaultState()
         self.fault._on_change = self._refit
         self.hung: list = []  # jobs holding a worker until a hang ends
-        self.subtree: tuple[Service, ...] = ()  # this service and everything below it in the flow
         # Tallies.
         self.visits = 0
         self.errors = 0
@@ -115,13 +114,6 @@ class Service:
             self._level()
             self.busy += 1
             self.consume(message)
-
-    def faulty_below(self):
-        """The first service in this subtree with an active fault, for the origin of a timeout."""
-        for service in self.subtree:
-            if service.fault.active:
-                return service
-        return None
 
     def finish_levels(self) -> None:
         self._level()

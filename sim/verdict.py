@@ -199,16 +199,26 @@ def verdict_frame(results) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def row_difference(row: pd.Series) -> Difference:
+    """A comparison row as a Difference (``architecture - baseline``)."""
+    return Difference(row["architecture"], row["baseline"], float(row["difference"]),
+                      float(row["low"]), float(row["high"]), bool(row["significant"]))
+
+
+def judge(row: pd.Series) -> str:
+    """'better', 'worse' or 'no significant difference' for ``architecture`` against
+    ``baseline`` in a comparison row."""
+    d = row_difference(row)
+    if not d.significant:
+        return "no significant difference"
+    return "better" if beats(d, row["better"]) else "worse"
+
+
 def describe_difference(row: pd.Series) -> str:
     """One comparison row as 'event-driven vs request-response: client latency, p99
-    -1480 ms (-1539 to -1421)  better'."""
-    d = Difference(row["architecture"], row["baseline"], float(row["difference"]),
-                   float(row["low"]), float(row["high"]), bool(row["significant"]))
-    text = f"{d.a} vs {d.b}: {LABELS.get(row['metric'], row['metric'])} "
-    text += format_difference(row["metric"], d)
-    if not d.significant:
-        return text + "  no significant difference"
-    return text + ("  better" if beats(d, row["better"]) else "  worse")
+    -1.48 s (-1.54 to -1.42)  better'."""
+    text = f"{row['architecture']} vs {row['baseline']}: {LABELS.get(row['metric'], row['metric'])} "
+    return text + format_difference(row["metric"], row_difference(row)) + "  " + judge(row)
 
 
 def informative(comparison: pd.DataFrame) -> pd.DataFrame:

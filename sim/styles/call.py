@@ -57,6 +57,7 @@ class Call:
             return  # the request is lost on the link: only the timer will answer
         job = Job(m, self.order, callee, self.op, attempt.answer, factor=factor, top=self.top)
         if not callee.request(job.start):
+            callee.errors += 1
             attempt.answer(m.error(callee.name, "queue_full"))
 
     def answered(self, error) -> None:
@@ -98,7 +99,7 @@ class Attempt:
         self.live = False
         call = self.call
         call.timed_out = True
-        call.answered(call.m.timeout_error(call.callee))
+        call.answered(call.m.timeout_error(call.callee, call.link))
 
 
 class ClientCall(Call):

@@ -134,3 +134,30 @@ def test_business_failure_is_compensated_by_the_entry_service_with_calls():
     assert (o["outcome"], o["inconsistent"], o["error_origin"]) == ("compensated", False,
                                                                     "fulfillment:business:oos")
     assert math.isnan(o["done_s"])
+
+
+def test_a_hung_link_is_named_as_the_origin_of_the_timeout():
+    sc = make({"order": 0.1, "payment": 0.2}, ["order -> payment"], rr(timeout=0.5),
+              faults=[{"target": "order -> payment", "kind": "hang", "start": 0, "end": 50}])
+    m, rec = run(sc, "rr", [1.0])
+    o = order(rec)
+    assert o["ack_s"] == pytest.approx(1.6)
+    assert o["error_origin"] == "order -> payment:hang"
+    assert m.services["payment"].visits == 0  # the request never reached payment
+
+
+def test_a_fault_behind_an_event_link_is_not_blamed_for_a_call_timeout():
+    # hybrid: order calls payment (slow, times out); shipping, reached by an event, is down.
+    arch = {"hy": {"style": "event", "links": {"order -> payment": "call"},
+                   "call": {"timeout": 0.5, "retries": 0}}}
+    sc = make({"order": 0.1, "payment": 1.0, "shipping": 0.1},
+              ["order -> payment", "order -> shipping"], arch,
+              faults=[{"target": "shipping", "kind": "outage", "start": 0, "end": 50}])
+    m, rec = run(sc, "hy", [1.0])
+    assert order(rec)["error_origin"] == "payment:timeout"
+
+
+def test_queue_full_rejections_count_as_errors_of_the_rejecting_service():
+    sc = make({"order": {"workers": 1, "queue": 0, "time": constant(0.1)}}, [], rr())
+    m, rec = run(sc, "rr", [1.0, 1.05])
+    assert m.services["order"].errors == 1

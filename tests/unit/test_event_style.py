@@ -113,3 +113,19 @@ def test_hybrid_calls_payment_synchronously_and_publishes_the_rest():
     assert o["done_s"] == pytest.approx(1.45)  # invoice: 1.35 + 0.1
     assert m.services["payment"].queue is None  # reached by a call: no queue
     assert m.services["invoice"].queue.sent == 1
+
+
+def test_link_errors_delay_delivery_by_one_bus_retry():
+    sc = make({"order": 0.1, "payment": 0.2}, ["order -> payment"], ed(),
+              faults=[{"target": "order -> payment", "kind": "errors", "fraction": 1.0,
+                       "start": 0, "end": 50}])
+    m, rec = run(sc, "ed", [1.0])
+    assert order(rec)["done_s"] == pytest.approx(2.35)  # 1.1 + 0.05 + 1.0 retry + 0.2
+
+
+def test_a_message_dead_lettered_while_its_consumer_hangs_names_the_hang():
+    sc = make({"order": 0.1, "payment": 0.2}, ["order -> payment"], ed(vt=5, max_receives=1),
+              faults=[{"target": "payment", "kind": "hang", "start": 0, "end": 50}])
+    m, rec = run(sc, "ed", [1.0])
+    o = order(rec)
+    assert (o["outcome"], o["error_origin"]) == ("failed_after_ack", "payment:hang")
