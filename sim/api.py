@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.errors import ScenarioError
-from sim.results import Results, default_folder, load_results
+from sim.results import Results, check_out_folder, default_folder, load_results
 from sim.runner import run
 from sim.scenario import builtin_scenarios
 from sim.scenario import load_scenario as _load
 
 __all__ = ["load_scenario", "run", "load_results", "default_folder", "Results",
-           "check_architectures", "rebuild_report"]
+           "check_architectures", "rebuild_report", "check_out_folder"]
 
 
 def load_scenario(source, overrides: Sequence[str] = (), seed: int | None = None,

@@ -7,6 +7,7 @@ Exit codes: 0 success, 2 bad input (one line naming the file, key path and probl
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from pathlib import Path
 
@@ -52,8 +53,9 @@ def main():
 @click.option("--out", type=click.Path(file_okay=False), help="Results folder (default results/<name>-<time>).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Processes to use (default all cores).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--no-report", is_flag=True, help="Write the data files only (no report or charts).")
 @friendly_errors
-def run(scenario, archs, replications, seed, overrides, out, jobs, quiet):
+def run(scenario, archs, replications, seed, overrides, out, jobs, quiet, no_report):
     """Run every architecture of SCENARIO side by side (default: the built-in prime_day).
 
     SCENARIO is a YAML file or the name of a built-in scenario (see `archsim scenarios`).
@@ -62,6 +64,8 @@ def run(scenario, archs, replications, seed, overrides, out, jobs, quiet):
     """
     sc = api.load_scenario(scenario or "prime_day", overrides, seed=seed, replications=replications)
     archs = api.check_architectures(sc, archs)
+    out = out or api.default_folder(sc)
+    api.check_out_folder(out)
     err = Console(stderr=True)
     total_runs = len(archs) * sc.replications
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
@@ -70,9 +74,10 @@ def run(scenario, archs, replications, seed, overrides, out, jobs, quiet):
         task = bar.add_task(f"simulating {sc.name}", total=total_runs)
         results = api.run(sc, architectures=archs, jobs=jobs,
                           progress=lambda done, total: bar.update(task, completed=done))
-    folder = results.save(out or api.default_folder(sc))
+    folder = results.save(out, report=not no_report)
     from sim.console import print_results
-    print_results(results, Console())
+    wide = sys.stdout.isatty() or "COLUMNS" in os.environ
+    print_results(results, Console() if wide else Console(width=160))
     click.echo(f"\nresults: {folder}")
 
 

@@ -54,7 +54,9 @@ def from_validation_error(
     location to suggest the nearest valid key for an unknown one.
     """
     errors = exc.errors(include_url=False)
-    first = errors[0]
+    # An unknown key first: a typo in a required key also reports it missing, and the
+    # unknown key's "did you mean" is the useful message.
+    first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     loc = _clean_loc(first["loc"])
     extra_path = (first.get("ctx") or {}).get("path")
     if extra_path:

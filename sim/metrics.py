@@ -166,7 +166,10 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _ci_name(col: str) -> str:
-    return col[:-2] + "_ci_s" if col.endswith("_s") else col + "_ci"
+    """``ack_mean_s`` -> ``ack_mean_ci_s``; rates and counts: ``throughput_per_s_ci``."""
+    if col.endswith("_s") and not col.endswith("_per_s"):
+        return col[:-2] + "_ci_s"
+    return col + "_ci"
 
 
 def compare(runs: pd.DataFrame) -> pd.DataFrame:

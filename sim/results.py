@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 import sim
+from sim.errors import ArchsimError
 from sim.scenario import dump_scenario, load_scenario
 
 SUMMARY_FILE, COMPARISON_FILE, RUNS_FILE = "summary.csv", "comparison.csv", "runs.csv"
@@ -104,9 +105,23 @@ def default_folder(scenario, root: str | os.PathLike = "results") -> Path:
     return Path(root) / f"{scenario.name}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
+def check_out_folder(out: str | os.PathLike) -> None:
+    """Refuse, before any simulation, an output path that cannot or must not be replaced:
+    a file, a folder below a file, or a non-empty folder that is not a results folder."""
+    out = Path(out)
+    for parent in [out, *out.parents]:
+        if parent.exists() and not parent.is_dir():
+            raise ArchsimError(f"{out}: {parent} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not (out / "manifest.json").exists():
+        raise ArchsimError(f"{out}: refusing to replace a folder that is not a results folder "
+                           "(no manifest.json); choose another --out")
+
+
 def load_results(folder: str | os.PathLike) -> Results:
     """Read a results folder written by :meth:`Results.save`."""
     folder = Path(folder)
+    if not (folder / "manifest.json").is_file():
+        raise ArchsimError(f"{folder}: not a results folder (no manifest.json)")
     manifest = json.loads((folder / "manifest.json").read_text())
     scenario = load_scenario(folder / "scenario.yaml")
     comparison = folder / COMPARISON_FILE

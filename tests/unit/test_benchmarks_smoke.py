@@ -1,0 +1,36 @@
+"""Smoke test of benchmarks/bench.py: every case runs once at a tiny size (not a timing test)."""
+
+import pytest
+
+from benchmarks import bench
+
+TINY = 2_000
+# Prime Day cut to its first three minutes (warmup is two): about 900 orders per architecture.
+SHORT_PRIME_DAY = ("duration=3m", "drain=1m")
+
+
+def test_every_case_but_memory_growth_gives_a_row_of_positive_numbers():
+    cases = [c for c in bench.CASES if c not in bench.GROWTH_CASES]
+    rows = bench.run_plan(bench.plan(cases, TINY, SHORT_PRIME_DAY))
+    bench.add_ratios(rows)
+    labels = [row["case"] for row in rows]
+    assert labels == ["baseline", "call", "event", "prime_day:request-response",
+                      "prime_day:event-driven", "prime_day:hybrid"]
+    for row in rows:
+        for column in bench.COLUMNS:
+            if column != "case":
+                assert row[column] > 0, (row["case"], column)
+    assert rows[0]["visits"] == 3 * TINY
+    # Every chain order makes its three visits: no timeout or fault cuts one short.
+    assert all(row["visits"] == 3 * row["orders"] for row in rows[1:3])
+    table = bench.format_table(rows).splitlines()
+    assert table[0].split() == list(bench.COLUMNS)
+    assert [line.split()[0] for line in table[1:]] == labels
+
+
+def test_memory_growth_pairs_the_n_and_10n_runs_of_a_case():
+    rows = [{"case": "growth_event@N", "orders": 100, "peak_rss_mb": 100.0},
+            {"case": "growth_event@10N", "orders": 1_124, "peak_rss_mb": 150.0}]
+    (growth,) = bench.memory_growth(rows)
+    assert growth["growth_ratio"] == pytest.approx(1.5)
+    assert growth["kib_per_extra_order"] == pytest.approx(50.0)  # 50 MiB over 1,024 orders
