@@ -1,8 +1,10 @@
-"""The side-by-side table printed by ``archsim run``: verdicts first, then the other numbers.
+"""The side-by-side table printed by ``archsim run``: headline metrics, then the other numbers,
+then the winners and the paired differences.
 
-The headline rows and their ``winner`` column come from :mod:`sim.verdict`, the same logic
-the report uses, so the terminal and report.md never disagree. The other rows (outcome
-counts, backlog, retries) are context without a verdict.
+The headline rows and the winners come from :mod:`sim.verdict`, the same logic the report
+uses, so the terminal and report.md never disagree. The other rows (outcome counts, backlog,
+retries) are context without a verdict. Winners go under the table, one per line, so that
+the table fits an 80-column terminal.
 """
 
 from __future__ import annotations
@@ -42,29 +44,33 @@ def _cell(row: pd.Series, col: str, fmt: str) -> str:
 
 
 def summary_table(results, title: str) -> Table:
-    """Headline metrics with intervals and the winner, then context rows without one."""
+    """Headline metrics with intervals, then context rows without a verdict. The winners
+    are printed under the table, so the table stays within 80 columns."""
     archs = list(results.architectures)
     table = Table(title=title, title_justify="left")
     table.add_column("metric")
     for arch in archs:
         table.add_column(str(arch), justify="right")
-    table.add_column("winner (paired 95% interval)")
     for _, row in verdict_frame(results).iterrows():
-        table.add_row(row["metric"], *(row[a] for a in archs), row["winner"])
+        table.add_row(row["metric"], *(row[a] for a in archs))
     table.add_section()
     summary = results.summary.set_index("architecture")
     for col, label, fmt in CONTEXT_ROWS:
         if col in summary:
-            table.add_row(label, *(_cell(summary.loc[a], col, fmt) for a in archs), "")
+            table.add_row(label, *(_cell(summary.loc[a], col, fmt) for a in archs))
     return table
 
 
 def print_results(results, console: Console | None = None) -> None:
-    """Print the table and every informative paired difference."""
+    """Print the table, the winner of each headline metric and every informative paired
+    difference."""
     console = console or Console()
     s = results.scenario
-    console.print(summary_table(
-        results, f"{s.name}: {results.replications} replication(s), ± = 95% half-width"))
+    title = f"{s.name}: {results.replications} replication(s), ± = 95% half-width"
+    console.print(summary_table(results, title))
+    console.print("\nWinners (paired 95% interval, common random numbers):")
+    for _, row in verdict_frame(results).iterrows():
+        console.print(f"  {row['metric']}: {row['winner']}", highlight=False, soft_wrap=True)
     rows = informative(results.comparison)
     if not rows.empty:
         console.print("\nPaired differences (95% interval, common random numbers):")

@@ -104,8 +104,15 @@ def plural(n: int, word: str, many: str | None = None) -> str:
 
 
 def minutes(t: float) -> str:
-    """'30 min', '1.5 min', '45 s'."""
-    return f"{t:g} s" if t < 120 else f"{t / 60:g} min"
+    """'30 min', '2.5 min', '45 s'."""
+    return f"{t:g} s" if t < 120 else f"{round(t / 60, 1):g} min"
+
+
+def between(start: float, end: float) -> str:
+    """'100 to 160 s', '30 to 32 min': one unit for both ends, chosen by the end."""
+    if end < 120:
+        return f"{start:g} to {end:g} s"
+    return f"{round(start / 60, 1):g} to {round(end / 60, 1):g} min"
 
 
 def question(results) -> list[tuple]:
@@ -125,8 +132,8 @@ def traffic_text(sc) -> str:
     text = f"Orders arrive as a Poisson stream at {base:g}/s"
     spike = spike_window(sc)
     if spike and base > 0:
-        text += (f", rising to {peak:g}/s (x{peak / base:g}) between {minutes(spike[0])} and "
-                 f"{minutes(spike[1])} (ramps included)")
+        text += (f", rising to {peak:g}/s (x{peak / base:g}) from {between(*spike)} "
+                 "(ramps included)")
     retries = sc.client.retries
     again = "do not retry" if not retries else f"retry {plural(retries, 'time')}"
     return text + f"; clients wait up to {minutes(sc.client.timeout)} and {again}."
@@ -154,7 +161,7 @@ def fault_text(sc) -> str:
     """Every injected fault with its window (or its MTBF and MTTR)."""
     if not sc.faults:
         return "No faults are injected."
-    parts = [f"{fault_label(f)} from {minutes(f.start)} to {minutes(f.end)}"
+    parts = [f"{fault_label(f)} from {between(f.start, f.end)}"
              if f.start is not None else
              f"{fault_label(f)} at random (MTBF {minutes(f.mtbf)}, MTTR {minutes(f.mttr)})"
              for f in sc.faults]

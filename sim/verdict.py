@@ -181,8 +181,11 @@ def format_difference(metric: str, d: Difference, absolute: bool = False) -> str
 def format_verdict(v: Verdict) -> str:
     """'event-driven, by 102 ms (98 to 107) over hybrid', or why there is no winner."""
     if v.margin is None:
-        missing = all(_is_nan(m) for m, _ in v.values.values())
-        return "-" if missing or len(v.values) < 2 else "no significant difference"
+        means = [m for m, _ in v.values.values()]
+        if all(_is_nan(m) for m in means) or len(means) < 2:
+            return "-"
+        return "the same in every architecture" if len(set(means)) == 1 else (
+            "no significant difference")
     who = " = ".join(v.winners)
     return f"{who}, by {format_difference(v.metric, v.margin, absolute=True)} over {v.margin.b}"
 

@@ -30,6 +30,7 @@ from sim.charts.style import (
     new_figure,
     palette,
     shade,
+    widths,
     shade_handles,
     styled,
     tick_seconds,
@@ -37,12 +38,14 @@ from sim.charts.style import (
 )
 from sim.recorder import OUTCOMES
 
+MIN_QUEUE = 10  # the queued-work axes of the services chart span at least 0..MIN_QUEUE
+
 @styled
 def chart_timeline(results) -> Figure:
     """Offered load; client latency p50 (dashed) and p99 (solid), log scale, with a latency
     of 0 s (an instant rejection) drawn on the axis floor; share of clients told no."""
     data, sc = chart_timeline_data(results), results.scenario
-    colours = palette(results.architectures)
+    colours, lw = palette(results.architectures), widths(results.architectures, 2.0)
     fig, axes = new_figure(3, 1, size=(10.0, 7.0), sharex=True, height_ratios=[1.2, 2, 1])
     load, lat, no = axes[:, 0]
     first = data[data["architecture"] == results.architectures[0]]
@@ -58,7 +61,7 @@ def chart_timeline(results) -> Figure:
         lat.step(g["time_s"], g["ack_p99_s"].clip(lower=floor), where="post", color=c, lw=1.2)
         lat.step(g["time_s"], g["ack_p50_s"].clip(lower=floor), where="post", color=c, lw=0.9,
                  ls="--")
-        no.step(g["time_s"], 100 * g["told_no_share"], where="post", color=c, lw=1.1)
+        no.step(g["time_s"], 100 * g["told_no_share"], where="post", color=c, lw=lw[arch])
     lat.axhline(sc.client.timeout, color="0.3", lw=0.8, ls=":")
     lat.set_yscale("log")
     lat.set_ylim(bottom=floor)
@@ -84,14 +87,14 @@ def chart_timeline(results) -> Figure:
 def _cdf_chart(results, data: pd.DataFrame, title: str, xlabel: str, timeout=None,
                notes: dict | None = None) -> Figure:
     """One step line per architecture on a log time axis, p50/p99 guides, legend values."""
-    colours = palette(results.architectures)
+    colours, lw = palette(results.architectures), widths(results.architectures, 2.0)
     fig, axes = new_figure()
     ax = axes[0, 0]
     handles = []
     for arch, g in data.groupby("architecture", sort=False):
         p50, p99 = np.interp([0.5, 0.99], g["cdf"], g["latency_s"])
         at_zero = float(g.loc[g["latency_s"] <= 0, "cdf"].max()) if (g["latency_s"] <= 0).any() else 0
-        ax.step(g["latency_s"], g["cdf"], where="post", color=colours[arch], lw=1.5)
+        ax.step(g["latency_s"], g["cdf"], where="post", color=colours[arch], lw=lw[arch])
         label = f"{arch}: p50 {duration_text(p50)}, p99 {duration_text(p99)}"
         label += f" ({at_zero:.0%} answered at once, 0 s)" if at_zero >= 0.005 else ""
         label += (notes or {}).get(arch, "")
@@ -136,14 +139,16 @@ def chart_e2e_cdf(results) -> Figure:
 def chart_services(results) -> Figure:
     """Small multiples, a row per service: queued work (left), busy workers (right)."""
     data, sc = chart_services_data(results), results.scenario
-    colours = palette(results.architectures)
+    colours, lw = palette(results.architectures), widths(results.architectures, 2.0)
     services = list(dict.fromkeys(data["service"]))
     fig, axes = new_figure(len(services), 2, size=(10.0, 1.3 * len(services) + 1.4), sharex=True)
     for row, service in enumerate(services):
         left, right = axes[row]
         for arch, g in data[data["service"] == service].groupby("architecture", sort=False):
-            left.step(g["time_s"], g["queued"], where="post", color=colours[arch], lw=1)
-            right.step(g["time_s"], g["busy"], where="post", color=colours[arch], lw=1)
+            left.step(g["time_s"], g["queued"], where="post", color=colours[arch], lw=lw[arch])
+            right.step(g["time_s"], g["busy"], where="post", color=colours[arch], lw=lw[arch])
+        # A queue of a few requests is noise: below MIN_QUEUE the axis does not zoom in.
+        left.set_ylim(top=max(left.get_ylim()[1], MIN_QUEUE))
         pool = data[(data["service"] == service)].groupby("time_s")["workers"].max()
         right.step(pool.index, pool.to_numpy(), where="post", color="0.4", lw=0.8, ls=":",
                    zorder=1)
@@ -181,7 +186,8 @@ def chart_outcomes(results) -> Figure:
             _label_segments(ax, y, left, width, counts.sum(axis=1).to_numpy(dtype=float))
             left += width
         ax.grid(axis="y", visible=False)
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+        ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(5, integer=True))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _compact(x)))
     axes[0, 0].set_yticks(y, archs)
     for tick, arch in zip(axes[0, 0].get_yticklabels(), archs):
         tick.set_color(colours[arch])
@@ -227,6 +233,8 @@ def chart_propagation(results) -> Figure:
                 dark = norm(value) > 0.6
                 ax.text(j, i, _compact(value), ha="center", va="center", fontsize=7,
                         color="white" if dark else "black")
+        if np.isnan(cells.to_numpy(dtype=float)).all():
+            ax.text(0.5, 0.5, "no errors", transform=ax.transAxes, ha="center", color="0.4")
         ax.set_xticks(range(len(reached)), reached, rotation=35, ha="right")
         ax.set_yticks(range(len(origins)), origins)
         ax.grid(False)
@@ -249,13 +257,14 @@ def _compact(value: float) -> str:
 def chart_throughput(results) -> Figure:
     """Completed orders per second against the offered load, per window."""
     data, sc = chart_throughput_data(results), results.scenario
-    colours = palette(results.architectures)
+    colours, lw = palette(results.architectures), widths(results.architectures, 2.0)
     fig, axes = new_figure()
     ax = axes[0, 0]
     first = data[data["architecture"] == results.architectures[0]]
     ax.step(first["time_s"], first["offered_per_s"], where="post", color="0.25", lw=0.8)
     for arch, g in data.groupby("architecture", sort=False):
-        ax.step(g["time_s"], g["completed_per_s"], where="post", color=colours[arch], lw=1.1)
+        ax.step(g["time_s"], g["completed_per_s"], where="post", color=colours[arch],
+                lw=lw[arch])
     shade(ax, sc, label=True)
     time_axis(ax, sc)
     ax.set_ylabel("orders/s")

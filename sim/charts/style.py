@@ -39,6 +39,12 @@ def styled(fn):
             return fn(*args, **kwargs)
     return wrapper
 
+def widths(architectures, thickest: float = 2.4) -> dict[str, float]:
+    """Line widths falling with the architecture's position, so that a line drawn later on
+    top of an identical one leaves the earlier one showing at its edges."""
+    return {a: max(thickest - 0.7 * i, 0.8) for i, a in enumerate(architectures)}
+
+
 def palette(architectures) -> dict[str, str]:
     """One colour per architecture, by its position in the run (the same in every chart)."""
     return {a: ARCH_COLOURS[i % len(ARCH_COLOURS)] for i, a in enumerate(architectures)}

@@ -48,8 +48,6 @@ def test_run_exits_0_and_prints_every_architecture_and_the_folder(small_run):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: with COLUMNS=80 three architecture names "
-                   "plus intervals do not fit; without COLUMNS a non-terminal stdout gets 160")
 def test_the_table_shows_every_name_in_full_at_80_columns(small_run):
     result, _ = small_run
     lines = result.stdout.splitlines()
