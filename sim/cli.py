@@ -107,6 +107,35 @@ def check(scenario, overrides):
 
 
 @main.command()
+@click.option("--replications", type=click.IntRange(min=2), help="Replications per case (default: each case's own).")
+@click.option("--jobs", type=click.IntRange(min=1), default=os.cpu_count() or 1, show_default=True,
+              help="Processes to use.")
+@friendly_errors
+def validate(replications, jobs):
+    """Check the simulator against queueing theory on this machine (about a minute).
+
+    Runs M/M/1, M/M/c, M/G/1, M/M/c/K, an event-style tandem, a call chain and the
+    event-style ack, and prints theory against the observed mean with its 95% interval.
+    Exit code 1 if any case fails.
+
+    Example: archsim validate --jobs 2
+    """
+    from sim.validate import run_validation
+    table = run_validation(replications=replications, jobs=jobs)
+    with pd_options():
+        click.echo(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    failed = int((~table["passed"]).sum())
+    click.echo(f"\n{len(table) - failed} passed, {failed} failed")
+    if failed:
+        sys.exit(1)
+
+
+def pd_options():
+    import pandas as pd
+    return pd.option_context("display.width", 200, "display.max_columns", 20)
+
+
+@main.command()
 def scenarios():
     """List the built-in scenarios with the question each one answers.
 
