@@ -52,10 +52,16 @@ def main():
               help="Override a scenario key, e.g. services.payment.workers=8 (repeatable).")
 @click.option("--out", type=click.Path(file_okay=False), help="Results folder (default results/<name>-<time>).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Processes to use (default all cores).")
+@click.option("--precision", type=click.FloatRange(min=0, min_open=True),
+              help="Add replications until the 95% half-width of mean client latency is under "
+                   "this fraction of the mean (e.g. 0.02).")
+@click.option("--max-replications", type=click.IntRange(min=2), default=50, show_default=True,
+              help="Cap for --precision.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.option("--no-report", is_flag=True, help="Write the data files only (no report or charts).")
 @friendly_errors
-def run(scenario, archs, replications, seed, overrides, out, jobs, quiet, no_report):
+def run(scenario, archs, replications, seed, overrides, out, jobs, precision, max_replications,
+        quiet, no_report):
     """Run every architecture of SCENARIO side by side (default: the built-in prime_day).
 
     SCENARIO is a YAML file or the name of a built-in scenario (see `archsim scenarios`).
@@ -72,8 +78,12 @@ def run(scenario, archs, replications, seed, overrides, out, jobs, quiet, no_rep
                   TextColumn("{task.completed}/{task.total} runs"), TimeElapsedColumn(),
                   TimeRemainingColumn(), console=err, disable=quiet, transient=True) as bar:
         task = bar.add_task(f"simulating {sc.name}", total=total_runs)
-        results = api.run(sc, architectures=archs, jobs=jobs,
-                          progress=lambda done, total: bar.update(task, completed=done))
+        results = api.run(sc, architectures=archs, jobs=jobs, precision=precision,
+                          max_replications=max_replications,
+                          progress=lambda done, total: bar.update(task, completed=done,
+                                                                   total=total))
+    for warning in results.warnings:
+        click.echo(f"warning: {warning}", err=True)
     folder = results.save(out, report=not no_report)
     from sim.console import print_results
     wide = sys.stdout.isatty() or "COLUMNS" in os.environ

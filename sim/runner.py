@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import os
 import resource
-import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
@@ -20,7 +19,7 @@ import pandas as pd
 from sim import metrics
 from sim.model import simulate
 from sim.results import Results
-from sim.stats import mser5
+from sim.stats import mean_ci, mser5
 
 LITTLE_TOLERANCE = 0.02  # relative; a larger deviation means the bookkeeping lost something
 
@@ -92,29 +91,58 @@ def run(
     replications: int | None = None,
     jobs: int | None = 1,
     progress: Callable[[int, int], None] | None = None,
+    precision: float | None = None,
+    max_replications: int = 50,
 ) -> Results:
     """Run every architecture (or those named) for ``replications`` replications.
 
     ``jobs`` is the number of processes (None: all cores). ``progress(done, total)`` is
-    called after each run.
+    called after each run. With ``precision`` (say 0.02), replications are added (doubling,
+    up to ``max_replications``) until the 95% half-width of every architecture's mean
+    client latency is under that fraction of the mean.
     """
     archs = list(architectures or scenario.architectures)
     reps = replications or scenario.replications
-    tasks = [(scenario, a, r) for a in archs for r in range(reps)]
     jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
+    outputs = _execute([(scenario, a, r) for a in archs for r in range(reps)], jobs, progress)
+    while precision is not None and reps < max_replications and not _precise(outputs, precision):
+        more = min(reps, max_replications - reps)
+        tasks = [(scenario, a, r) for a in archs for r in range(reps, reps + more)]
+        outputs += _execute(tasks, jobs, progress, done=len(outputs))
+        reps += more
+    outputs.sort(key=lambda o: (archs.index(o["row"]["architecture"]), o["row"]["replication"]))
+    if reps != scenario.replications:
+        scenario = scenario.model_copy(update={"replications": reps})
+    return collect(scenario, archs, reps, outputs)
+
+
+def _execute(tasks, jobs, progress, done: int = 0) -> list[dict]:
+    """Run ``tasks`` in order (in a pool when jobs > 1); results in the tasks' order."""
+    total = done + len(tasks)
     outputs = []
     if jobs == 1 or len(tasks) == 1:
-        for i, task in enumerate(tasks):
-            outputs.append(_run_task(task))
+        results = map(_run_task, tasks)
+        for out in results:
+            outputs.append(out)
             if progress:
-                progress(i + 1, len(tasks))
-    else:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
-            for i, out in enumerate(pool.map(_run_task, tasks)):
-                outputs.append(out)
-                if progress:
-                    progress(i + 1, len(tasks))
-    return collect(scenario, archs, reps, outputs)
+                progress(done + len(outputs), total)
+        return outputs
+    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks))) as pool:
+        for out in pool.map(_run_task, tasks):
+            outputs.append(out)
+            if progress:
+                progress(done + len(outputs), total)
+    return outputs
+
+
+def _precise(outputs, precision: float) -> bool:
+    """True when every architecture's mean client latency is known to ``precision``."""
+    runs = pd.DataFrame([o["row"] for o in outputs])
+    for _, group in runs.groupby("architecture"):
+        mean, half = mean_ci(group["ack_mean_s"].to_numpy(dtype=float))
+        if not (half <= precision * abs(mean)):
+            return False
+    return True
 
 
 def collect(scenario, archs, reps, outputs) -> Results:
@@ -125,8 +153,6 @@ def collect(scenario, archs, reps, outputs) -> Results:
         f"({r.architecture}, replication {r.replication}): L={r.L:.4g}, lambda*W={r.lambda_W:.4g}"
         for r in little.itertuples() if not r.ok
     ] if not little.empty else []
-    for w in warnings:
-        print(f"warning: {w}", file=sys.stderr)
     propagation = pd.concat([o["propagation"] for o in outputs], ignore_index=True)
     if not propagation.empty:
         propagation = (propagation.groupby(["architecture", "origin", "fault", "reached"],
