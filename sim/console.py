@@ -68,9 +68,11 @@ def print_results(results, console: Console | None = None) -> None:
     s = results.scenario
     title = f"{s.name}: {results.replications} replication(s), ± = 95% half-width"
     console.print(summary_table(results, title))
-    console.print("\nWinners (paired 95% interval, common random numbers):")
-    for _, row in verdict_frame(results).iterrows():
-        console.print(f"  {row['metric']}: {row['winner']}", highlight=False, soft_wrap=True)
+    if len(results.architectures) > 1:
+        console.print("\nWinners (paired 95% interval, common random numbers):")
+        for _, row in verdict_frame(results).iterrows():
+            console.print(f"  {row['metric']}: {row['winner']}", highlight=False,
+                          soft_wrap=True)
     rows = informative(results.comparison)
     if not rows.empty:
         console.print("\nPaired differences (95% interval, common random numbers):")

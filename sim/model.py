@@ -29,6 +29,9 @@ from sim.styles.call import Call, ClientCall
 from sim.traffic import arrival_times
 
 
+DRAW_BLOCK = 1024  # orders whose random work is drawn at once
+
+
 class Error:
     """Why a request failed: where it began (service, link or bus) and the kind of fault."""
 
@@ -301,17 +304,25 @@ class Model:
     def _arrive(self, t: float) -> None:
         rec = self.rec
         order = rec.new_order(t)
-        for stream, work in zip(self.work_streams, self.work):
-            work.append(stream.next())
-        for index, draws in enumerate(self.failure_streams):
-            failure = self.scenario.flow.business_failures[index]
-            if draws.next() < failure.probability:
-                step = self.services[failure.at].index
-                self.failure_at.setdefault(order, {}).setdefault(step, index)
+        if order % DRAW_BLOCK == 0:
+            self._draw_block(order)
         ClientCall(self, order, self.entry, None, self.client_policy, None, top=True).attempt()
         nxt = next(self._arrivals, None)
         if nxt is not None:
             self.clock.later(nxt - t, self._arrive, nxt)
+
+    def _draw_block(self, first: int) -> None:
+        """Draw the work of orders first .. first + DRAW_BLOCK - 1, in order of arrival: each
+        order's service time at every step and its business outcomes (common random numbers:
+        the i-th draw of a stream belongs to the i-th order in every architecture)."""
+        for stream, work in zip(self.work_streams, self.work):
+            work.extend(stream.take(DRAW_BLOCK))
+        for index, draws in enumerate(self.failure_streams):
+            failure = self.scenario.flow.business_failures[index]
+            step = self.services[failure.at].index
+            hits = np.flatnonzero(np.asarray(draws.take(DRAW_BLOCK)) < failure.probability)
+            for hit in hits.tolist():
+                self.failure_at.setdefault(first + hit, {}).setdefault(step, index)
 
     def _sample(self, t: float) -> None:
         window = self.scenario.window
@@ -367,21 +378,21 @@ class Model:
         outcome, inconsistent = rec.outcomes()
         labels = np.array([e.label for e in sorted(self._errors.values(), key=lambda e: e.id)]
                           + [""], dtype=object)
-        origin = np.frombuffer(rec.origin, dtype=np.int32)
-        n = len(rec.arrival)
+        origin = rec.column("origin")
+        n = rec.n
         orders = pd.DataFrame({
             "architecture": self.arch_name,
             "replication": self.replication,
             "order_id": np.arange(n, dtype=np.int64),
-            "arrival_s": np.frombuffer(rec.arrival, dtype=np.float64),
-            "ack_s": np.frombuffer(rec.ack, dtype=np.float64),
-            "ack_status": ACK_STATUS[np.frombuffer(rec.status, dtype=np.int8)],
-            "done_s": np.frombuffer(rec.done, dtype=np.float64),
-            "compensated_s": np.frombuffer(rec.compensated, dtype=np.float64),
+            "arrival_s": rec.column("arrival"),
+            "ack_s": rec.column("ack"),
+            "ack_status": ACK_STATUS[rec.column("status")],
+            "done_s": rec.column("done"),
+            "compensated_s": rec.column("compensated"),
             "outcome": outcome,
             "inconsistent": inconsistent,
             "error_origin": labels[origin],
-            "attempts": np.frombuffer(rec.attempts, dtype=np.int32),
+            "attempts": rec.column("attempts"),
         })
         return RunRecord(self.arch_name, self.replication, orders, self._service_frame(),
                          self._propagation_frame(), self._stats())
@@ -419,7 +430,7 @@ class Model:
         }
         return {
             "horizon_s": T,
-            "orders": len(rec.arrival),
+            "orders": rec.n,
             "service_visits": sum(s.visits for s in self.services.values()),
             "engine_events": self.clock.events,
             "retries": rec.retries,

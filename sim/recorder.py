@@ -22,6 +22,16 @@ BUSINESS_FAILED, DEAD_LETTERED, DROPPED = 1, 2, 4
 
 OUTCOMES = ("completed", "rejected", "compensated", "failed_after_ack", "in_flight")
 NAN = math.nan
+DTYPES = {"d": np.float64, "b": np.int8, "i": np.int32, "q": np.int64}
+BLOCK = 4096  # orders whose columns are allocated at once
+COLUMN_DEFAULTS = {
+    "arrival": array("d", [NAN]) * BLOCK, "ack": array("d", [NAN]) * BLOCK,
+    "status": array("b", [NO_ANSWER]) * BLOCK, "done": array("d", [NAN]) * BLOCK,
+    "compensated": array("d", [NAN]) * BLOCK, "attempts": array("i", [0]) * BLOCK,
+    "origin": array("i", [-1]) * BLOCK, "done_mask": array("q", [0]) * BLOCK,
+    "comp_mask": array("q", [0]) * BLOCK, "need_mask": array("q", [0]) * BLOCK,
+    "flags": array("b", [0]) * BLOCK, "visited": array("q", [0]) * BLOCK,
+}
 
 
 class Recorder:
@@ -42,6 +52,8 @@ class Recorder:
         self.need_mask = array("q")  # steps that need a compensation if done (business failures)
         self.flags = array("b")
         self.visited = array("q")  # steps that started their own work at least once
+        self.n = 0  # orders so far; the columns hold ``capacity`` rows, the first n in use
+        self.capacity = 0
         self.in_system = 0  # orders waiting for the client's answer
         self._t = 0.0
         self.area_in_system = 0.0
@@ -51,21 +63,23 @@ class Recorder:
         self.retries = 0
 
     def new_order(self, now: float) -> int:
-        order = len(self.arrival)
-        self.arrival.append(now)
-        self.ack.append(NAN)
-        self.status.append(NO_ANSWER)
-        self.done.append(NAN)
-        self.compensated.append(NAN)
-        self.attempts.append(0)
-        self.origin.append(-1)
-        self.done_mask.append(0)
-        self.comp_mask.append(0)
-        self.need_mask.append(0)
-        self.flags.append(0)
-        self.visited.append(0)
-        self._in_system(now, 1)
+        """A new order arriving now; its id (ids are consecutive from 0)."""
+        order = self.n
+        if order == self.capacity:
+            self._grow()
+        self.n = order + 1
+        self.arrival[order] = now
+        self.area_in_system += self.in_system * (now - self._t)
+        self._t = now
+        self.in_system += 1
         return order
+
+    def _grow(self) -> None:
+        # Columns grow a block at a time, filled with their defaults: one extend per block
+        # instead of an append per field per order.
+        for name, default in COLUMN_DEFAULTS.items():
+            getattr(self, name).extend(default)
+        self.capacity += BLOCK
 
     def _in_system(self, now: float, change: int) -> None:
         self.area_in_system += self.in_system * (now - self._t)
@@ -109,13 +123,18 @@ class Recorder:
 
     # -- end of run ---------------------------------------------------------------------
 
+    def column(self, name: str) -> np.ndarray:
+        """The first ``n`` rows of a column as a numpy view."""
+        values = getattr(self, name)
+        return np.frombuffer(values, dtype=DTYPES[values.typecode])[: self.n]
+
     def outcomes(self) -> tuple[np.ndarray, np.ndarray]:
         """(outcome, inconsistent) per order, decided from each order's final state."""
-        status = np.frombuffer(self.status, dtype=np.int8)
-        flags = np.frombuffer(self.flags, dtype=np.int8)
-        done = np.frombuffer(self.done_mask, dtype=np.int64)
-        comp = np.frombuffer(self.comp_mask, dtype=np.int64)
-        need = np.frombuffer(self.need_mask, dtype=np.int64)
+        status = self.column("status")
+        flags = self.column("flags")
+        done = self.column("done_mask")
+        comp = self.column("comp_mask")
+        need = self.column("need_mask")
         complete = done == self.all_steps
         business = (flags & BUSINESS_FAILED) != 0
         lost = (flags & (DEAD_LETTERED | DROPPED)) != 0

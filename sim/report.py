@@ -18,39 +18,12 @@ import html
 import re
 from pathlib import Path
 
-import pandas as pd
-
 import sim
 from sim.charts import CHARTS, save_charts
 from sim.charts.style import fault_label, spike_window
 from sim.coupling import adding_below, coupling_summary, coupling_table, example_parent
 from sim.verdict import LABELS, format_difference, informative, judge, row_difference, verdict_frame
 
-CAPTIONS = {
-    "timeline": "Top: orders arriving per second (grey) and the scenario's rate (dashed). "
-                "Middle: client latency p50 (dashed) and p99 (solid) of the orders that arrived "
-                "in each window, log scale; a line on the floor means 0 s, an instant rejection. "
-                "Bottom: the share of the window's answers that told the client no (error or "
-                "timeout). Grey band: traffic spike; red bands: faults.",
-    "client_latency_cdf": "Share of answered orders (after the warm-up, replications pooled) "
-                          "answered within a time, log time axis. Errors and timeouts are "
-                          "answers too: a fast 'no' counts as fast, so read it with the "
-                          "client error rate.",
-    "e2e_latency_cdf": "Share of completed orders shipped within a time, log time axis. Only "
-                       "completed orders count: the legend gives the share of orders that got "
-                       "there.",
-    "services": "One row per service, in flow order. Left: synchronous requests waiting for a "
-                "worker plus messages waiting in the service's queue. Right: busy workers "
-                "(time average over each window) against the pool size (dotted): a line on the "
-                "dotted one is a saturated service.",
-    "outcomes": "Every order of every replication by outcome (left) and the orders that did "
-                "not complete on their own scale (right); labels give the share of all orders.",
-    "propagation": "Rows: where an error began (a service and its fault, or a business "
-                   "failure). Columns: where it was recorded on its way: a service it failed, "
-                   "the client, or a dead-letter queue. Counts over all replications.",
-    "throughput": "Orders completed per second against orders arriving. Below the arrivals, "
-                  "work is queueing or being lost; above them, a backlog is draining.",
-}
 NOT_MODELLED = ("network latency of calls and publishes, circuit breakers, load shedding and "
                 "retry budgets, autoscaling, shared databases and load-dependent service "
                 "times, Lambda poller scaling and cold starts, EventBridge target retries, "
@@ -89,8 +62,8 @@ def build(results, name: str, charts: list[Path]) -> list[tuple]:
     blocks += verdict_section(results)
     blocks.append(("h2", "Charts"))
     for path in charts:
-        blocks += [("h3", CHARTS[path.stem][1]), ("image", f"charts/{path.name}", path.stem),
-                   ("p", CAPTIONS.get(path.stem, ""))]
+        _chart, title, caption = CHARTS[path.stem]
+        blocks += [("h3", title), ("image", f"charts/{path.name}", path.stem), ("p", caption)]
     blocks += coupling_section(sc)
     blocks += assumptions(results)
     blocks += reproduce(results, name)
@@ -186,7 +159,8 @@ def run_text(results) -> str:
     warm = "automatic (MSER-5)" if sc.warmup == "auto" else minutes(float(sc.warmup))
     return (f"Each run has {minutes(sc.duration)} of arrivals and {minutes(sc.drain)} of drain; "
             f"warm-up {warm} is left out of latency and throughput. "
-            f"{plural(results.replications, 'replication')} from seed {sc.seed}; every architecture sees the same orders, "
+            f"{plural(results.replications, 'replication')} from seed {sc.seed}; every "
+            "architecture sees the same orders, "
             "service times and faults (common random numbers).")
 
 
@@ -299,8 +273,9 @@ def assumptions(results) -> list[tuple]:
 def call_text(arch) -> str:
     """The call policy of an architecture, in words."""
     c = arch.call
-    return (f"calls: {minutes(c.timeout)} timeout per try, "
-            f"{plural(c.retries, 'retry', 'retries')}, exponential backoff from {minutes(c.backoff)}"
+    retries = plural(c.retries, "retry", "retries")
+    return (f"calls: {minutes(c.timeout)} timeout per try, {retries}, exponential backoff "
+            f"from {minutes(c.backoff)}"
             f"{' with full jitter' if c.jitter else ''}; the caller holds its worker while it "
             "waits, and a timed-out call is not cancelled at the callee (its work is wasted).")
 
@@ -319,13 +294,14 @@ def event_text(arch) -> str:
 
 
 def service_text(name: str, spec) -> str:
+    """'payment (32 workers, unbounded queue, exponential, mean 50 ms)'."""
     queue = "unbounded queue" if spec.queue is None else f"queue {spec.queue}"
     return f"{name} ({plural(spec.workers, 'worker')}, {queue}, {dist_text(spec.time)})"
 
 
 def dist_text(d) -> str:
     """'exponential, mean 50 ms', 'lognormal, mean 54 ms, cv 0.38', 'uniform 1 ms-2 ms'."""
-    def ms(x: float) -> str:
+    def ms(x: float) -> str:  # a time in the unit that reads best
         return f"{x * 1000:g} ms" if x < 1 else f"{x:g} s"
     if d.dist == "uniform":
         return f"uniform {ms(d.low)}-{ms(d.high)}"
@@ -349,6 +325,7 @@ def reproduce(results, name: str) -> list[tuple]:
 
 # --------------------------------------------------------------------------- rendering
 def _md_cell(text) -> str:
+    """A Markdown table cell: pipes escaped, on one line."""
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
@@ -381,6 +358,7 @@ def _inline(text: str) -> str:
 
 
 def _data_uri(path: Path) -> str:
+    """The PNG at ``path`` as a base64 data URI, so the page needs no other file."""
     return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 

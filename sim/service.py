@@ -58,21 +58,32 @@ class Service:
 
     def request(self, start) -> bool:
         """Ask for a worker: ``start()`` runs now or when one frees; False if the queue is full."""
-        if self.busy < self.workers:
-            self._level()
-            self.busy += 1
-            start()
-            return True
-        if len(self.waiting) < self.limit:
-            self._level()
-            self.waiting.append(start)
+        # The level integral is updated inline here and in release: both run once per visit.
+        waiting = self.waiting
+        if self.busy < self.workers or len(waiting) < self.limit:
+            now = self.clock.env._now
+            dt = now - self._t
+            if dt:
+                self.area_busy += self.busy * dt
+                self.area_waiting += len(waiting) * dt
+                self._t = now
+            if self.busy < self.workers:
+                self.busy += 1
+                start()
+            else:
+                waiting.append(start)
             return True
         self.rejected += 1
         return False
 
     def release(self) -> None:
         """A job is done with its worker: hand it to a waiting request, a message, or free it."""
-        self._level()
+        now = self.clock.env._now
+        dt = now - self._t
+        if dt:
+            self.area_busy += self.busy * dt
+            self.area_waiting += len(self.waiting) * dt
+            self._t = now
         if self.busy <= self.workers:
             if self.waiting:
                 self.waiting.popleft()()

@@ -40,6 +40,10 @@ class Uniforms:
         self._buf: list[float] = []
         self._i = 0
 
+    def take(self, n: int) -> list[float]:
+        """The next ``n`` draws: the same numbers ``n`` calls of ``next`` give."""
+        return [self.next() for _ in range(n)]
+
     def next(self) -> float:
         i = self._i
         if i >= len(self._buf):

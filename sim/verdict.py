@@ -128,6 +128,7 @@ def verdicts(results) -> list[Verdict]:
 
 # --------------------------------------------------------------------------- formatting
 def _is_nan(x) -> bool:
+    """True for None and NaN."""
     return x is None or (isinstance(x, float) and math.isnan(x))
 
 
@@ -220,13 +221,14 @@ def judge(row: pd.Series) -> str:
 def describe_difference(row: pd.Series) -> str:
     """One comparison row as 'event-driven vs request-response: client latency, p99
     -1.48 s (-1.54 to -1.42)  better'."""
-    text = f"{row['architecture']} vs {row['baseline']}: {LABELS.get(row['metric'], row['metric'])} "
-    return text + format_difference(row["metric"], row_difference(row)) + "  " + judge(row)
+    label = LABELS.get(row["metric"], row["metric"])
+    return f"{row['architecture']} vs {row['baseline']}: {label} " + format_difference(row["metric"], row_difference(row)) + "  " + judge(row)
 
 
 def informative(comparison: pd.DataFrame) -> pd.DataFrame:
     """Comparison rows worth printing: not identical in every replication, not undefined."""
     if comparison is None or comparison.empty:
         return pd.DataFrame()
-    same = (comparison["mean_a"] == comparison["mean_b"]) & (comparison["low"] == comparison["high"])
+    c = comparison
+    same = (c["mean_a"] == c["mean_b"]) & (c["low"] == c["high"])
     return comparison[~same & comparison["difference"].notna()]

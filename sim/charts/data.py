@@ -26,12 +26,14 @@ def system_windows(results) -> pd.DataFrame:
     out = rows.groupby(["architecture", "time_s"], sort=False)[cols].mean().reset_index()
     return in_run_order(out, results.architectures)
 
+
 def in_run_order(frame: pd.DataFrame, archs, *more: str) -> pd.DataFrame:
     """Rows ordered by architecture as run, then by ``more`` columns (stable)."""
     rank = frame["architecture"].map({a: i for i, a in enumerate(archs)})
     keys = [rank.rename("_rank")] + [frame[c] for c in more]
     order = pd.concat(keys, axis=1).sort_values(["_rank", *more], kind="stable").index
     return frame.loc[order].reset_index(drop=True)
+
 
 def chart_timeline_data(results) -> pd.DataFrame:
     """Per architecture x window, means over replications: offered load (orders arriving
@@ -50,6 +52,7 @@ def chart_timeline_data(results) -> pd.DataFrame:
         "ack_p50_s": f["ack_p50_s"], "ack_p99_s": f["ack_p99_s"], "told_no_share": no,
     })
 
+
 def steady_orders(results) -> pd.DataFrame:
     """Orders that arrived after each run's warm-up (as the summary's latencies count)."""
     orders, runs = results.orders, results.runs
@@ -60,6 +63,7 @@ def steady_orders(results) -> pd.DataFrame:
     else:
         cut = float(results.scenario.warmup) if results.scenario.warmup != "auto" else 0.0
     return orders[orders["arrival_s"].to_numpy() >= np.nan_to_num(cut)]
+
 
 def _cdf_frame(latency: pd.Series, archs) -> pd.DataFrame:
     """Per architecture: latency quantiles on a fixed grid of probabilities (the CDF)."""
@@ -73,6 +77,7 @@ def _cdf_frame(latency: pd.Series, archs) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
         columns=["architecture", "latency_s", "cdf"])
 
+
 def chart_client_cdf_data(results) -> pd.DataFrame:
     """CDF of client latency (order to the client's answer, whatever it was) per architecture,
     over answered orders after the warm-up, replications pooled."""
@@ -81,6 +86,7 @@ def chart_client_cdf_data(results) -> pd.DataFrame:
     latency = pd.Series((o["ack_s"] - o["arrival_s"]).to_numpy(), index=o["architecture"])
     return _cdf_frame(latency, results.architectures)
 
+
 def chart_e2e_cdf_data(results) -> pd.DataFrame:
     """CDF of end-to-end latency (order to shipped) per architecture, over completed orders
     after the warm-up, replications pooled."""
@@ -88,6 +94,7 @@ def chart_e2e_cdf_data(results) -> pd.DataFrame:
     o = o[o["outcome"] == "completed"]
     latency = pd.Series((o["done_s"] - o["arrival_s"]).to_numpy(), index=o["architecture"])
     return _cdf_frame(latency, results.architectures)
+
 
 def chart_services_data(results) -> pd.DataFrame:
     """Per architecture x service x window, means over replications: ``queued`` (sync
@@ -101,6 +108,7 @@ def chart_services_data(results) -> pd.DataFrame:
     out = out.assign(_step=out["service"].map(steps))
     return in_run_order(out, results.architectures, "_step", "time_s").drop(columns="_step")
 
+
 def chart_outcomes_data(results) -> pd.DataFrame:
     """Orders per architecture and outcome, summed over replications (summary counts)."""
     summary = results.summary.set_index("architecture")
@@ -108,11 +116,13 @@ def chart_outcomes_data(results) -> pd.DataFrame:
             for a in results.architectures for o in OUTCOMES]
     return pd.DataFrame(rows)
 
+
 def origin_label(origin: str, fault: str) -> str:
     """'payment outage', 'fulfillment out_of_stock (business)'."""
     if fault.startswith("business:"):
         return f"{origin} {fault.split(':', 1)[1]} (business)"
     return f"{origin} {fault}"
+
 
 def chart_propagation_data(results) -> pd.DataFrame:
     """Per architecture, error origin (service and fault) and place reached: how many errors
@@ -123,6 +133,7 @@ def chart_propagation_data(results) -> pd.DataFrame:
     p = p.assign(origin=[origin_label(o, f) for o, f in zip(p["origin"], p["fault"])])
     out = p.groupby(["architecture", "origin", "reached"], sort=False)["count"].sum()
     return in_run_order(out.reset_index(), results.architectures)
+
 
 def chart_throughput_data(results) -> pd.DataFrame:
     """Per architecture x window, means over replications: orders arriving and orders

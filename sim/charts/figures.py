@@ -30,15 +30,16 @@ from sim.charts.style import (
     new_figure,
     palette,
     shade,
-    widths,
     shade_handles,
     styled,
     tick_seconds,
     time_axis,
+    widths,
 )
 from sim.recorder import OUTCOMES
 
 MIN_QUEUE = 10  # the queued-work axes of the services chart span at least 0..MIN_QUEUE
+
 
 @styled
 def chart_timeline(results) -> Figure:
@@ -76,7 +77,7 @@ def chart_timeline(results) -> Figure:
     handles += [Line2D([], [], color="0.3", lw=1.2, label="latency p99"),
                 Line2D([], [], color="0.3", lw=0.9, ls="--", label="latency p50"),
                 Line2D([], [], color="0.3", lw=0.8, ls=":", label="client timeout"),
-                *load.get_legend_handles_labels()[0], *shade_handles()]
+                *load.get_legend_handles_labels()[0], *shade_handles(sc)]
     fig.legend(handles=handles, loc="outside lower center", ncols=5)
     load.set_xlabel("")
     lat.set_xlabel("")
@@ -84,17 +85,19 @@ def chart_timeline(results) -> Figure:
                  "(mean of replications)", fontweight="bold")
     return fig
 
+
 def _cdf_chart(results, data: pd.DataFrame, title: str, xlabel: str, timeout=None,
                notes: dict | None = None) -> Figure:
     """One step line per architecture on a log time axis, p50/p99 guides, legend values."""
-    colours, lw = palette(results.architectures), widths(results.architectures, 2.0)
+    colours = palette(results.architectures)
     fig, axes = new_figure()
     ax = axes[0, 0]
     handles = []
     for arch, g in data.groupby("architecture", sort=False):
         p50, p99 = np.interp([0.5, 0.99], g["cdf"], g["latency_s"])
-        at_zero = float(g.loc[g["latency_s"] <= 0, "cdf"].max()) if (g["latency_s"] <= 0).any() else 0
-        ax.step(g["latency_s"], g["cdf"], where="post", color=colours[arch], lw=lw[arch])
+        zero = g.loc[g["latency_s"] <= 0, "cdf"]
+        at_zero = float(zero.max()) if len(zero) else 0.0
+        ax.step(g["latency_s"], g["cdf"], where="post", color=colours[arch], lw=1.6)
         label = f"{arch}: p50 {duration_text(p50)}, p99 {duration_text(p99)}"
         label += f" ({at_zero:.0%} answered at once, 0 s)" if at_zero >= 0.005 else ""
         label += (notes or {}).get(arch, "")
@@ -118,12 +121,14 @@ def _cdf_chart(results, data: pd.DataFrame, title: str, xlabel: str, timeout=Non
     ax.legend(handles=handles, loc="best")
     return fig
 
+
 @styled
 def chart_client_cdf(results) -> Figure:
     """CDF of client latency, log time axis."""
     return _cdf_chart(results, chart_client_cdf_data(results),
                       "Client latency: how long a client waits for an answer",
                       "order to the client's answer (log scale)", results.scenario.client.timeout)
+
 
 @styled
 def chart_e2e_cdf(results) -> Figure:
@@ -134,6 +139,7 @@ def chart_e2e_cdf(results) -> Figure:
     return _cdf_chart(results, chart_e2e_cdf_data(results),
                       "End to end: how long until a completed order has shipped",
                       "order to shipped, completed orders only (log scale)", notes=notes)
+
 
 @styled
 def chart_services(results) -> Figure:
@@ -165,9 +171,10 @@ def chart_services(results) -> Figure:
     fig.suptitle(f"Where the work piles up: services per {sc.window:g} s window, "
                  "mean of replications", fontweight="bold")
     handles = [Line2D([], [], color=c, lw=2, label=a) for a, c in colours.items()]
-    fig.legend(handles=handles + shade_handles(), loc="outside lower center",
+    fig.legend(handles=handles + shade_handles(sc), loc="outside lower center",
                ncols=len(handles) + 2)
     return fig
+
 
 @styled
 def chart_outcomes(results) -> Figure:
@@ -201,12 +208,14 @@ def chart_outcomes(results) -> Figure:
                ncols=len(OUTCOMES))
     return fig
 
+
 def _label_segments(ax, y, left, width, totals) -> None:
     """Write each segment's share of all orders inside it when it is wide enough."""
     widest = max(float((left + width).max()), 1.0)
     for yi, x0, wd, total in zip(y, left, width, totals):
         if total > 0 and wd / widest > 0.07:
             ax.text(x0 + wd / 2, yi, f"{wd / total:.1%}", ha="center", va="center", fontsize=7)
+
 
 @styled
 def chart_propagation(results) -> Figure:
@@ -246,12 +255,14 @@ def chart_propagation(results) -> Figure:
                  fontweight="bold")
     return fig
 
+
 def _compact(value: float) -> str:
     """'950', '12.3k', '1.2M'."""
     for limit, suffix in ((1e6, "M"), (1e3, "k")):
         if value >= limit:
             return f"{value / limit:.3g}{suffix}"
     return f"{value:.0f}"
+
 
 @styled
 def chart_throughput(results) -> Figure:
@@ -271,5 +282,5 @@ def chart_throughput(results) -> Figure:
     ax.set_title(f"Throughput: orders completed per second against orders arriving "
                  f"({sc.window:g} s windows, mean of replications)")
     arrived = Line2D([], [], color="0.25", lw=0.8, label="orders arriving")
-    arch_legend(ax, colours, [arrived, *shade_handles()], loc="upper left")
+    arch_legend(ax, colours, [arrived, *shade_handles(sc)], loc="upper left")
     return fig

@@ -33,11 +33,13 @@ def styled(fn):
     """Run a chart function with matplotlib's defaults plus STYLE, whatever the user's rc."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        """``fn`` inside a fresh rc context."""
         with mpl.rc_context():
             mpl.rcdefaults()
             mpl.rcParams.update(STYLE)
             return fn(*args, **kwargs)
     return wrapper
+
 
 def widths(architectures, thickest: float = 2.4) -> dict[str, float]:
     """Line widths falling with the architecture's position, so that a line drawn later on
@@ -48,6 +50,7 @@ def widths(architectures, thickest: float = 2.4) -> dict[str, float]:
 def palette(architectures) -> dict[str, str]:
     """One colour per architecture, by its position in the run (the same in every chart)."""
     return {a: ARCH_COLOURS[i % len(ARCH_COLOURS)] for i, a in enumerate(architectures)}
+
 
 # --------------------------------------------------------------------------- disturbances
 def spike_window(scenario) -> tuple[float, float] | None:
@@ -62,20 +65,36 @@ def spike_window(scenario) -> tuple[float, float] | None:
     after = [t for t, r in points if t > high[-1] and r <= base * 1.0001]
     return start, after[0] if after else scenario.duration
 
+
 def fault_label(fault) -> str:
     """'payment outage', 'fulfillment slowdown x4', 'bus errors 20%'."""
     extra = f" x{fault.factor:g}" if fault.factor else ""
     extra += f" {fault.fraction:.0%}" if fault.fraction else ""
     return f"{fault.target} {fault.kind}{extra}"
 
-def shade(ax, scenario, label: bool = False) -> None:
-    """Grey band over the traffic spike, red bands over fixed fault windows (random MTBF/MTTR
-    faults differ per replication: unshaded). With ``label``, each fault is named from its
-    start, one line per fault, in headroom added above the data (linear axes only)."""
+
+def visible_faults(scenario) -> list:
+    """Fixed-window faults that start within the run (arrivals plus drain), by start time.
+    Random MTBF/MTTR faults differ per replication and are left out."""
+    end = scenario.duration + scenario.drain
+    return sorted((f for f in scenario.faults if f.start is not None and f.start < end),
+                  key=lambda f: f.start)
+
+
+def visible_spike(scenario) -> tuple[float, float] | None:
+    """The traffic spike if it starts within the run, else None."""
     spike = spike_window(scenario)
+    return spike if spike and spike[0] < scenario.duration + scenario.drain else None
+
+
+def shade(ax, scenario, label: bool = False) -> None:
+    """Grey band over the traffic spike, red bands over fixed fault windows. With ``label``,
+    each fault is named from its start, one line per fault, in headroom added above the data
+    (linear axes only)."""
+    spike = visible_spike(scenario)
     if spike:
         ax.axvspan(*spike, color="0.5", alpha=0.12, lw=0, zorder=0)
-    faults = sorted((f for f in scenario.faults if f.start is not None), key=lambda f: f.start)
+    faults = visible_faults(scenario)
     for fault in faults:
         ax.axvspan(fault.start, fault.end, color="#d62728", alpha=0.12, lw=0, zorder=0)
     if label and faults:
@@ -84,12 +103,19 @@ def shade(ax, scenario, label: bool = False) -> None:
         ax.set_ylim(low, low + (high - low) / (1 - line * (len(faults) + 0.5)))
         for i, fault in enumerate(faults):
             ax.text(fault.start, 1 - line * (i + 0.3), " " + fault_label(fault), fontsize=7,
-                    transform=ax.get_xaxis_transform(), color="#a01010", va="top", zorder=5)
+                    transform=ax.get_xaxis_transform(), color="#a01010", va="top", zorder=5,
+                    clip_on=True)
 
-def shade_handles() -> list:
-    """Legend entries for the shaded bands."""
-    return [Patch(color="0.5", alpha=0.25, label="traffic spike"),
-            Patch(color="#d62728", alpha=0.25, label="fault window")]
+
+def shade_handles(scenario) -> list:
+    """Legend entries for the shaded bands this scenario shows."""
+    out = []
+    if visible_spike(scenario):
+        out.append(Patch(color="0.5", alpha=0.25, label="traffic spike"))
+    if visible_faults(scenario):
+        out.append(Patch(color="#d62728", alpha=0.25, label="fault window"))
+    return out
+
 
 # --------------------------------------------------------------------------- axes and text
 def time_axis(ax, scenario) -> None:
@@ -102,9 +128,11 @@ def time_axis(ax, scenario) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x / 60:g}"))
     ax.set_xlabel("time since start (min)")
 
+
 def tick_seconds(x, _=None) -> str:
     """Tick labels for a log time axis: '10 ms', '1 s', '1000 s'."""
     return f"{x * 1000:g} ms" if x < 1 else f"{x:g} s"
+
 
 def duration_text(x: float) -> str:
     """A duration to three significant digits: '14.2 ms', '4.55 s', '10.6 min'."""
@@ -112,10 +140,12 @@ def duration_text(x: float) -> str:
         return f"{x * 1000:.3g} ms"
     return f"{x:.3g} s" if x < 120 else f"{x / 60:.3g} min"
 
+
 def arch_legend(ax, colours: dict, extra=(), **kwargs) -> None:
     """A legend naming each architecture by its colour, plus ``extra`` handles."""
     handles = [Line2D([], [], color=c, lw=2, label=a) for a, c in colours.items()]
     ax.legend(handles=handles + list(extra), **kwargs)
+
 
 def new_figure(rows: int = 1, cols: int = 1, size=SIZE_IN, **kwargs):
     """A constrained-layout Figure and a 2-D array of its axes (``fig.subplots`` arguments)."""
