@@ -17,16 +17,6 @@ from simpy.core import Environment
 from simpy.events import NORMAL
 
 
-class Timer:
-    """A scheduled call of ``fn(*args)``: lighter than a simpy Timeout plus a closure."""
-
-    __slots__ = ("fn", "args")
-
-    def __init__(self, fn, args: tuple):
-        self.fn = fn
-        self.args = args
-
-
 class Clock:
     """A SimPy environment, a counter of scheduled events, and a dispatch loop."""
 
@@ -38,17 +28,20 @@ class Clock:
     def now(self) -> float:
         return self.env._now
 
+    # A timer is a heap entry (time, priority, id, (fn, args)): a plain tuple is the
+    # cheapest object to build, and ``run`` tells it from a SimPy event by its class.
+
     def later(self, delay: float, fn, *args) -> None:
         """Call ``fn(*args)`` ``delay`` (>= 0) seconds from now."""
         env = self.env
         self.events += 1
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), Timer(fn, args)))
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), (fn, args)))
 
     def at(self, when: float, fn, *args) -> None:
         """Call ``fn(*args)`` at absolute time ``when`` (>= now)."""
         env = self.env
         self.events += 1
-        heappush(env._queue, (when, NORMAL, next(env._eid), Timer(fn, args)))
+        heappush(env._queue, (when, NORMAL, next(env._eid), (fn, args)))
 
     def run(self, until: float) -> None:
         """Process every event due before ``until``; the clock then reads ``until``."""
@@ -56,9 +49,10 @@ class Clock:
         queue = env._queue
         while queue and queue[0][0] < until:
             event = queue[0][3]
-            if event.__class__ is Timer:
+            if event.__class__ is tuple:
                 env._now = heappop(queue)[0]
-                event.fn(*event.args)
+                fn, args = event
+                fn(*args)
             else:
                 env.step()
         env._now = until

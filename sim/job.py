@@ -63,8 +63,18 @@ class Job:
                 if self.message is not None:
                     self.message.error = m.error(service.name, "hang")
                 return
-        duration = m.work_time(self.order, service, self.op) * fault.factor * self.factor
-        m.clock.later(duration, self.worked)
+        if self.op is None:
+            # The order's own draw on its first visit to this step (inline: once per visit).
+            visited = m.rec.visited
+            order = self.order
+            if not visited[order] & service.bit:
+                visited[order] |= service.bit
+                work = m.work[service.index][order]
+            else:
+                work = m.rework[service.index].next()
+        else:
+            work = m.work_time(self.order, service, self.op)
+        m.clock.later(work * fault.factor * self.factor, self.worked)
 
     def worked(self) -> None:
         m, service, order = self.m, self.service, self.order
@@ -76,10 +86,11 @@ class Job:
             m.compensated(order, service)
             self.answer(None)
             return
-        failure = m.business_failure(order, service)
-        if failure is not None:
-            self.fail(failure)
-            return
+        if order in m.failure_at:
+            failure = m.business_failure(order, service)
+            if failure is not None:
+                self.fail(failure)
+                return
         m.rec.step_done(order, service.bit, m.clock.env._now)
         self.i = 0
         self.next_group()
@@ -97,7 +108,7 @@ class Job:
 
     def next_group(self) -> None:
         m, service = self.m, self.service
-        groups = m.call_groups[service.index]
+        groups = service.call_groups
         i = self.i
         if i < len(groups):
             self.i = i + 1
@@ -110,7 +121,7 @@ class Job:
                 for child in group:
                     m.call(self.order, service, child, None, self.branch_answered)
             return
-        targets = m.event_targets[service.index]
+        targets = service.event_targets
         if targets:
             m.publish(service, self.order, targets, self.answer)
         else:
@@ -168,8 +179,12 @@ class Job:
             service.errors += 1
         service.jobs += 1
         service.sojourn_s += m.clock.env._now - self.t0
-        if self.message is not None:
-            m.settle(service, self.message, error)
+        message = self.message
+        if message is not None:
+            # Delete after success or a business failure (handled by compensation, not by
+            # redelivery); any other failure leaves the message to reappear (sim.queues).
+            service.queue.settle(message, error if error is not None and not error.business
+                                 else None)
             service.release()
         else:
             service.release()

@@ -157,7 +157,7 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
         for col in MEAN_METRICS:
             mean, half = mean_ci(group[col].to_numpy(dtype=float))
             row[col] = mean
-            row[_ci_name(col)] = half
+            row[ci_column(col)] = half
         mean, half = mean_ci(group["inconsistent"].to_numpy(dtype=float))
         row["inconsistent_per_replication"] = mean
         row["inconsistent_ci"] = half
@@ -165,7 +165,7 @@ def summarise(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _ci_name(col: str) -> str:
+def ci_column(col: str) -> str:
     """``ack_mean_s`` -> ``ack_mean_ci_s``; rates and counts: ``throughput_per_s_ci``."""
     if col.endswith("_s") and not col.endswith("_per_s"):
         return col[:-2] + "_ci_s"

@@ -9,6 +9,7 @@ arrival, so the orders are identical across architectures (common random numbers
 
 from __future__ import annotations
 
+import functools
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -145,11 +146,11 @@ class Model:
                     groups.append([child])
             self.call_groups.append(groups)
             self.event_targets.append(targets)
+            self.services[name].call_groups = groups
+            self.services[name].event_targets = targets
 
     def _consumer(self, service):
-        def consume(message):
-            event.consume(self, service, message)
-        return consume
+        return functools.partial(event.consume, self, service)
 
     def _build_faults(self) -> None:
         for i, fault in enumerate(self.scenario.faults):
@@ -279,9 +280,6 @@ class Model:
 
     def publish(self, service: Service, order: int, targets, on_done) -> None:
         event.publish(self, service, order, targets, on_done)
-
-    def settle(self, service: Service, message, error) -> None:
-        event.settle(service, message, error)
 
     def client_answered(self, order: int, error, timed_out: bool, attempts: int) -> None:
         now = self.clock.env._now

@@ -81,7 +81,7 @@ class Results:
             self.timeseries.to_parquet(tmp / TIMESERIES_FILE, index=False)
             if report:
                 from sim.report import write_report
-                write_report(self, tmp)
+                write_report(self, tmp, name=out.name)
             _replace(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -34,6 +34,8 @@ class Service:
         self.limit = float("inf") if spec.queue is None else spec.queue
         self.queue = None  # MessageQueue, in architectures where the service subscribes to events
         self.consume = None  # callback(message) that starts a job for a pulled message
+        self.call_groups: list = []  # children reached by calls, in groups called at once
+        self.event_targets: list = []  # (queue, link fault, op) of children reached by events
         self.fault = FaultState()
         self.fault._on_change = self._refit
         self.hung: list = []  # jobs holding a worker until a hang ends

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sim.metrics import ci_column  # the one naming rule of half-width columns
+
 from sim.metrics import HEADLINE
 
 LABELS = {
@@ -64,11 +66,6 @@ class Verdict:
     def label(self) -> str:
         """Human name of the metric."""
         return LABELS.get(self.metric, self.metric)
-
-
-def ci_column(column: str) -> str:
-    """Name of the half-width column of ``column`` in summary.csv (see sim.metrics)."""
-    return column[:-2] + "_ci_s" if column.endswith("_s") else column + "_ci"
 
 
 def summary_value(summary: pd.DataFrame, architecture: str, metric: str) -> tuple[float, float]:
@@ -222,7 +219,8 @@ def describe_difference(row: pd.Series) -> str:
     """One comparison row as 'event-driven vs request-response: client latency, p99
     -1.48 s (-1.54 to -1.42)  better'."""
     label = LABELS.get(row["metric"], row["metric"])
-    return f"{row['architecture']} vs {row['baseline']}: {label} " + format_difference(row["metric"], row_difference(row)) + "  " + judge(row)
+    change = format_difference(row["metric"], row_difference(row))
+    return f"{row['architecture']} vs {row['baseline']}: {label} {change}  {judge(row)}"
 
 
 def informative(comparison: pd.DataFrame) -> pd.DataFrame:

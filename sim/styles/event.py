@@ -50,8 +50,12 @@ class Publish:
 
 def publish(m, service, order: int, targets, on_done) -> None:
     """Publish one event for ``order`` to ``targets`` [(queue, link fault, op)], then ``on_done``."""
+    bus = m.bus
     if m.arch.outbox:
-        m.bus.relay(order, targets)
+        bus.relay(order, targets)
+        on_done(None)
+    elif not bus.fault.active and bus.rate is None:  # the common case: accepted at once
+        bus.deliver(order, targets)
         on_done(None)
     else:
         Publish(m, service, order, targets, on_done).attempt()
@@ -62,7 +66,3 @@ def consume(m, service, message) -> None:
     Job(m, message.order, service, message.op, None, message=message, top=True).start()
 
 
-def settle(service, message, error) -> None:
-    """Delete the message after success or a business failure; otherwise let it reappear."""
-    keep = error is not None and not error.business
-    service.queue.settle(message, error if keep else None)
