@@ -22,9 +22,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from sim.metrics import ci_column  # the one naming rule of half-width columns
 
-from sim.metrics import HEADLINE
+from sim.metrics import HEADLINE, ci_column
 
 LABELS = {
     "ack_mean_s": "client latency, mean",
