@@ -132,19 +132,28 @@ def total_backlog(services: pd.DataFrame) -> pd.Series:
     return level.groupby(services["time_s"]).sum()
 
 
+DRAIN_REFERENCE_S = 60.0  # the "level before" a disturbance: the max over this long before it
+
+
 def drain_time(record, scenario) -> float:
-    """Seconds from the end of the last disturbance until the total backlog is back to its
-    level before the first one (NaN with no disturbance, or if it never comes back)."""
+    """The longest time, over the disturbances (traffic spike, fixed fault windows), from
+    the end of one until the total backlog is back to its level in the minute before that
+    disturbance began. 0 when nothing queued; NaN with no disturbance, or if the backlog
+    never comes back before the end of the run."""
     windows = disturbances(scenario)
     if not windows:
         return math.nan
-    start = min(s for s, _ in windows)
-    end = max(e for _, e in windows)
     backlog = total_backlog(record.services)
-    before = backlog[backlog.index < start]
-    level = float(before.max()) if len(before) else 0.0
-    after = backlog[(backlog.index >= end) & (backlog <= level)]
-    return float(after.index[0] - end) if len(after) else math.nan
+    times = backlog.index.to_numpy()
+    worst = 0.0
+    for start, end in windows:
+        before = backlog[(times < start) & (times >= start - DRAIN_REFERENCE_S)]
+        level = float(before.max()) if len(before) else 0.0
+        after = backlog[(times >= end) & (backlog.to_numpy() <= level)]
+        if not len(after):
+            return math.nan
+        worst = max(worst, float(after.index[0] - end))
+    return worst
 
 
 def summarise(runs: pd.DataFrame) -> pd.DataFrame:
