@@ -37,7 +37,7 @@ class Bus:
         self.fault._on_change = self._refit
         self.outbox: list = []  # (order, targets) waiting for the bus to come back
         self.rate = policy.throughput
-        self.tokens = policy.throughput or 0.0
+        self.tokens = max(policy.throughput or 0.0, 1.0)  # the bucket starts full
         self._t_tokens = 0.0
         self.published = 0
         self.throttled = 0
@@ -56,9 +56,9 @@ class Bus:
         return None
 
     def _take_token(self) -> bool:
-        # Token bucket holding at most one second of throughput.
+        # Token bucket holding one second of throughput, and at least one whole token.
         now = self.clock.env._now
-        self.tokens = min(self.rate, self.tokens + (now - self._t_tokens) * self.rate)
+        self.tokens = min(max(self.rate, 1.0), self.tokens + (now - self._t_tokens) * self.rate)
         self._t_tokens = now
         if self.tokens >= 1.0:
             self.tokens -= 1.0

@@ -294,8 +294,8 @@ class Model:
         self.rec.lost(message.order, DEAD_LETTERED, error.id)
         self.rec.reached(error.id, "dead-letter")
 
-    def message_dropped(self, message) -> None:
-        self.rec.lost(message.order, DROPPED, -1)
+    def message_dropped(self, message, service: Service) -> None:
+        self.rec.lost(message.order, DROPPED, self.error(service.name, "retention").id)
 
     # -- running ------------------------------------------------------------------------
 

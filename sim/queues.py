@@ -67,7 +67,8 @@ class MessageQueue:
         self.max_receives = policy.max_receives
         self.retention_s = policy.retention
         self.concurrency = float("inf") if policy.concurrency is None else policy.concurrency
-        self.visible: deque[Message] = deque()
+        self.visible: deque[Message] = deque()  # may hold deleted messages, skipped lazily
+        self.n_visible = 0  # live messages in ``visible``
         self.in_flight = 0
         self.processing = 0
         self.sent = 0
@@ -81,12 +82,13 @@ class MessageQueue:
     @property
     def backlog(self) -> int:
         """Messages not yet deleted: visible plus in flight."""
-        return len(self.visible) + self.in_flight
+        return self.n_visible + self.in_flight
 
     def send(self, message: Message) -> None:
         self.sent += 1
         self.visible.append(message)
-        backlog = len(self.visible) + self.in_flight
+        self.n_visible += 1
+        backlog = self.n_visible + self.in_flight
         if backlog > self.max_backlog:
             self.max_backlog = backlog
         self.service.notify()
@@ -101,11 +103,12 @@ class MessageQueue:
             message = visible.popleft()
             if message.state != VISIBLE:
                 continue
+            self.n_visible -= 1
             age = now - message.sent_s
             if age > self.retention_s:
                 message.state = DROPPED
                 self.dropped += 1
-                self.model.message_dropped(message)
+                self.model.message_dropped(message, self.service)
                 continue
             if age > self.oldest_age_s:
                 self.oldest_age_s = age
@@ -124,6 +127,8 @@ class MessageQueue:
         if error is None:
             if message.state == IN_FLIGHT:
                 self.in_flight -= 1
+            elif message.state == VISIBLE:
+                self.n_visible -= 1
             if message.state in (IN_FLIGHT, VISIBLE):
                 message.state = DELETED
                 self.deleted += 1
@@ -140,4 +145,5 @@ class MessageQueue:
             return
         message.state = VISIBLE
         self.visible.append(message)
+        self.n_visible += 1
         self.service.notify()

@@ -143,7 +143,9 @@ class Recorder:
         outcome[(status == ACK_OK) & lost] = "failed_after_ack"
         outcome[(status == ACK_OK) & complete] = "completed"
         outcome[told_no] = "rejected"
-        outcome[business] = "compensated"
+        # A business failure decides the outcome once the client has its answer; while the
+        # client still waits (compensation calls running at the end), the order is in flight.
+        outcome[business & (status != NO_ANSWER)] = "compensated"
         downstream_done = (done & ~self.entry_bit) != 0
         inconsistent = np.where(
             business,
