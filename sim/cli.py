@@ -156,5 +156,128 @@ def scenarios():
         click.echo(f"{name:<20} {scenario_summary(path)}")
 
 
+def _progress_bar(quiet: bool, unit: str = "runs") -> Progress:
+    """A progress bar on stderr with elapsed time and an estimate of the time left."""
+    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(),
+                    TextColumn(f"{{task.completed}}/{{task.total}} {unit}"), TimeElapsedColumn(),
+                    TimeRemainingColumn(), console=Console(stderr=True), disable=quiet,
+                    transient=True)
+
+
+def _failed(exc: Exception) -> None:
+    """A sweep or plan that could not finish: one line, exit code 1."""
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("--grid", "grids", multiple=True, metavar="KEY=V1,V2,...",
+              help="Values of one scenario key, parsed like --set values (repeatable: the "
+                   "grid is every combination).")
+@click.option("--arch", "archs", multiple=True, help="Architecture to run (repeatable; default all).")
+@click.option("--replications", type=click.IntRange(min=1), help="Replications per cell and architecture.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a scenario key for every cell (repeatable).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True, help="local: a process pool; dask: a dask.distributed cluster.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Dask scheduler, e.g. tcp://host:8786 (default with --executor dask: a "
+                   "local cluster on 127.0.0.1).")
+@click.option("--jobs", type=click.IntRange(min=1),
+              help="Worker processes of the local pool or local Dask cluster (default all cores).")
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Sweep folder; rerunning into it skips finished runs "
+                   "(default results/<name>-sweep-<hash>).")
+@click.option("--no-charts", is_flag=True, help="Write the data files only.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@friendly_errors
+def sweep(scenario, grids, archs, replications, overrides, executor, scheduler, jobs, out,
+          no_charts, quiet):
+    """Run SCENARIO over a grid of key values x architectures x replications, resumably.
+
+    Each run is stored as it finishes under OUT/runs/; rerunning the same sweep into the
+    same folder skips the runs already there. Writes sweep.parquet (one row per run),
+    sweep_summary.csv (per cell and architecture, with 95% intervals) and charts/.
+
+    \b
+    Example: archsim sweep scenarios/prime_day.yaml --grid traffic.rate=2,5 --grid services.fulfillment.workers=9,12,16 --replications 3
+    """
+    from sim import sweep as sw
+    if scheduler and executor != "dask":
+        raise ArchsimError("--scheduler: a scheduler address needs --executor dask")
+    base = api.load_scenario(scenario, overrides, replications=replications)
+    archs = api.check_architectures(base, archs)
+    grid = sw.parse_grid(grids)
+    with _progress_bar(quiet) as bar:
+        task = bar.add_task(f"sweep {base.name}", total=None)
+        try:
+            result = sw.run_sweep(base, grid, out, archs, base.replications, executor, jobs,
+                                  scheduler, charts=not no_charts,
+                                  progress=lambda done, total: bar.update(
+                                      task, completed=done, total=total))
+        except sw.SweepError as exc:
+            _failed(exc)
+    redone = f" ({result.redone} damaged run files redone)" if result.redone else ""
+    click.echo(f"{result.total} runs: {result.done} done, {result.skipped} skipped{redone}, "
+               f"in {result.wall_s:.1f} s")
+    click.echo(f"results: {result.folder}")
+
+
+@main.command()
+@click.argument("scenario")
+@click.option("--slo", required=True, metavar="METRIC<=VALUE",
+              help="The objective, e.g. \"ack_p99_s<=1.0\" or \"throughput_per_s>=4\" "
+                   "(times may carry units: 500ms).")
+@click.option("--vary", required=True, metavar="KEY=LOW..HIGH",
+              help="The integer key to size and its range, e.g. services.payment.workers=1..64.")
+@click.option("--arch", "archs", multiple=True, help="Architecture to size (repeatable; default all).")
+@click.option("--replications", type=click.IntRange(min=2), help="Replications per value tried.")
+@click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              default=0.95, show_default=True, help="Confidence of the interval whose bound must meet the SLO.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario key (repeatable).")
+@click.option("--jobs", type=click.IntRange(min=1), help="Processes to use (default all cores).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@friendly_errors
+def plan(scenario, slo, vary, archs, replications, confidence, overrides, jobs, quiet):
+    """Find, per architecture, the smallest value of a key that meets an SLO with confidence.
+
+    The SLO is met when the upper end (for <=; lower end for >=) of the confidence interval
+    of the metric's mean over replications meets the threshold. Binary search over the
+    range, assuming more is never worse; prints the answer and every value tried.
+
+    \b
+    Example: archsim plan scenarios/prime_day.yaml --slo "ack_p99_s<=1.0" --vary services.fulfillment.workers=1..64 --replications 3
+    """
+    from sim import plan as planning
+    from sim.sweep import SweepError
+    goal = planning.parse_slo(slo)
+    key, low, high = planning.parse_range(vary)
+    base = api.load_scenario(scenario, overrides, replications=replications)
+    archs = api.check_architectures(base, archs)
+    with _progress_bar(quiet) as bar:
+        task = bar.add_task(f"plan {base.name}", total=None)
+        try:
+            result = planning.plan(base, key, low, high, goal, archs, base.replications,
+                                   confidence, jobs,
+                                   progress=lambda done, total: bar.update(
+                                       task, completed=done, total=total))
+        except SweepError as exc:
+            _failed(exc)
+    click.echo(f"smallest {key} in {low}..{high} with {goal} for the "
+               f"{'upper' if goal.op == '<=' else 'lower'} end of the {confidence:.0%} "
+               f"interval of the mean over {result.replications} replications:")
+    width = max(len(a) for a in archs)
+    for arch in archs:
+        answer = result.answers[arch]
+        text = str(answer) if answer is not None else f"not met within {low}..{high}"
+        click.echo(f"  {arch:<{width}}  {text}")
+    click.echo("\nevidence (every value tried):")
+    with pd_options():
+        click.echo(result.evidence.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

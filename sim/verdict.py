@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-
 from sim.metrics import HEADLINE, ci_column
 
 LABELS = {
