@@ -57,8 +57,25 @@ def _check_stable(lam: float, capacity_per_s: float, model: str) -> float:
     return rho
 
 
+class _LittlesLaw:
+    """Lq and L from the arrival rate and the mean times, by Little's law."""
+
+    lam_per_s: float
+    Wq_s: float
+
+    @property
+    def Lq(self) -> float:
+        """Mean number waiting (not in service)."""
+        return self.lam_per_s * self.Wq_s
+
+    @property
+    def L(self) -> float:
+        """Mean number in system."""
+        return self.lam_per_s * self.W_s
+
+
 @dataclass(frozen=True)
-class MMcResult:
+class MMcResult(_LittlesLaw):
     """Steady state of an M/M/c queue (M/M/1 is c = 1).
 
     ``P_wait`` is the probability an arrival waits (Erlang C); ``Wq_s`` the
@@ -86,19 +103,10 @@ class MMcResult:
         """Mean response (sojourn) time = wait + mean service, seconds."""
         return self.Wq_s + 1.0 / self.mu_per_s
 
-    @property
-    def Lq(self) -> float:
-        """Mean number waiting (not in service), by Little's law."""
-        return self.lam_per_s * self.Wq_s
-
-    @property
-    def L(self) -> float:
-        """Mean number in system, by Little's law."""
-        return self.lam_per_s * self.W_s
 
 
 @dataclass(frozen=True)
-class MG1Result:
+class MG1Result(_LittlesLaw):
     """Steady state of an M/G/1 FCFS queue (Pollaczek-Khinchine)."""
 
     lam_per_s: float
@@ -121,15 +129,6 @@ class MG1Result:
         """Mean response time = wait + mean service, seconds."""
         return self.Wq_s + self.mean_s
 
-    @property
-    def Lq(self) -> float:
-        """Mean number waiting, by Little's law."""
-        return self.lam_per_s * self.Wq_s
-
-    @property
-    def L(self) -> float:
-        """Mean number in system, by Little's law."""
-        return self.lam_per_s * self.W_s
 
 
 @dataclass(frozen=True)

@@ -60,15 +60,9 @@ class Service:
 
     def request(self, start) -> bool:
         """Ask for a worker: ``start()`` runs now or when one frees; False if the queue is full."""
-        # The level integral is updated inline here and in release: both run once per visit.
         waiting = self.waiting
         if self.busy < self.workers or len(waiting) < self.limit:
-            now = self.clock.env._now
-            dt = now - self._t
-            if dt:
-                self.area_busy += self.busy * dt
-                self.area_waiting += len(waiting) * dt
-                self._t = now
+            self._level()
             if self.busy < self.workers:
                 self.busy += 1
                 start()
@@ -80,12 +74,7 @@ class Service:
 
     def release(self) -> None:
         """A job is done with its worker: hand it to a waiting request, a message, or free it."""
-        now = self.clock.env._now
-        dt = now - self._t
-        if dt:
-            self.area_busy += self.busy * dt
-            self.area_waiting += len(self.waiting) * dt
-            self._t = now
+        self._level()
         if self.busy <= self.workers:
             if self.waiting:
                 self.waiting.popleft()()
