@@ -31,17 +31,20 @@ FAIL_FAST_S = 0.001
 class Job:
     """A visit of ``order`` to ``service`` for operation ``op`` (None: the flow step itself)."""
 
-    __slots__ = ("m", "order", "service", "op", "reply", "message", "factor", "top", "i",
+    __slots__ = ("m", "order", "service", "op", "call", "live", "message", "factor", "top", "i",
                  "pending", "error", "t0", "comp", "events")
 
-    def __init__(self, m, order: int, service, op, reply, message=None, factor: float = 1.0,
+    def __init__(self, m, order: int, service, op, call=None, message=None, factor: float = 1.0,
                  top: bool = False):
         self.m = m
         self.top = top  # True where a synchronous chain starts: the client's request, a message
         self.order = order
         self.service = service
         self.op = op
-        self.reply = reply  # reply(error or None) for calls; None for messages
+        # A job made by a call is also that call's attempt: ``live`` until the answer or the
+        # caller's timeout, whichever comes first (the job is the Deadlines item).
+        self.call = call
+        self.live = call is not None
         self.message = message
         self.factor = factor
         self.t0 = m.clock.env._now
@@ -188,4 +191,14 @@ class Job:
             service.release()
         else:
             service.release()
-            self.reply(error)
+            if self.live:
+                self.live = False
+                self.call.answered(error)
+            elif error is None:
+                m.rec.wasted += 1  # the caller gave up: this work was for nothing
+
+    def expire(self) -> None:
+        """The caller's timeout ran out before the answer came."""
+        self.live = False
+        call = self.call
+        call.answered(self.m.timeout_error(call.callee, call.link), timed_out=True)

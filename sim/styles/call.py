@@ -51,17 +51,18 @@ class Call:
         if callee.fault.down:
             callee.visits += 1
             return self.answered(m.error(callee.name, OUTAGE))
-        attempt = Attempt(self)
-        self.policy.deadlines.add(attempt)
+        job = Job(m, self.order, callee, self.op, self, factor=factor, top=self.top)
+        self.policy.deadlines.add(job)
         if link is not None and link.hung:
-            return  # the request is lost on the link: only the timer will answer
-        job = Job(m, self.order, callee, self.op, attempt.answer, factor=factor, top=self.top)
+            return  # the request is lost on the link: only the timeout will answer
         if not callee.request(job.start):
+            job.live = False
             callee.errors += 1
-            attempt.answer(m.error(callee.name, "queue_full"))
+            self.answered(m.error(callee.name, "queue_full"))
 
-    def answered(self, error) -> None:
+    def answered(self, error, timed_out: bool = False) -> None:
         """The attempt ended with ``error`` (None for success): finish or retry."""
+        self.timed_out = timed_out
         if error is None or error.business or self.tries > self.policy.retries:
             self.finish(error)
             return
@@ -74,32 +75,6 @@ class Call:
 
     def finish(self, error) -> None:
         self.on_result(error)
-
-
-class Attempt:
-    """One try of a call: ended by the callee's answer or by the caller's timer, not both."""
-
-    __slots__ = ("call", "live")
-
-    def __init__(self, call: Call):
-        self.call = call
-        self.live = True
-
-    def answer(self, error) -> None:
-        if not self.live:
-            if error is None:
-                self.call.m.rec.wasted += 1
-            return
-        self.live = False
-        self.call.timed_out = False
-        self.call.answered(error)
-
-    def expire(self) -> None:
-        """The caller's timer ran out before the answer came."""
-        self.live = False
-        call = self.call
-        call.timed_out = True
-        call.answered(call.m.timeout_error(call.callee, call.link))
 
 
 class ClientCall(Call):
