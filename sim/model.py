@@ -23,6 +23,7 @@ from sim.dists import Stream
 from sim.faults import fault_windows
 from sim.queues import MessageQueue
 from sim.recorder import ACK_ERROR, ACK_OK, ACK_STATUS, ACK_TIMEOUT, DEAD_LETTERED, DROPPED, Recorder
+from sim.resilience import Breaker, Gate, RetryBudget
 from sim.service import Service
 from sim.streams import Streams, Uniforms
 from sim.styles import event
@@ -85,6 +86,7 @@ class Model:
         self._build_links()
         self._build_faults()
         self._build_waits_on()
+        self._build_resilience()
         self._build_draws()
         self.rec = Recorder(len(self.steps), self.entry.bit)
         client = scenario.client
@@ -275,8 +277,26 @@ class Model:
             self.rec.compensation_done(order, service.bit, self.clock.env._now)
 
     def call(self, order: int, caller: Service, callee: Service, op, on_result) -> None:
-        link = self.link_faults.get((caller.name, callee.name)) if self.link_faults else None
-        Call(self, order, callee, op, self.call_policy, link, on_result).attempt()
+        key = (caller.name, callee.name)
+        link = self.link_faults.get(key) if self.link_faults else None
+        gate = self.gates.get(key) if self.gates else None
+        budget = self.budgets.get(caller.name) if self.budgets else None
+        Call(self, order, callee, op, self.call_policy, link, on_result, gate=gate,
+             budget=budget).attempt()
+
+    def _build_resilience(self) -> None:
+        """Gates (breaker, bulkhead) of every call link and retry budgets of every caller."""
+        policy = self.arch.call
+        self.gates: dict[tuple[str, str], Gate] = {}
+        self.budgets: dict[str, RetryBudget] = {}
+        if policy.circuit_breaker is not None or policy.bulkhead is not None:
+            for link in self.scenario.flow.links:
+                if self.arch.link_style(link.key) == "call":
+                    breaker = (Breaker(self.clock, policy.circuit_breaker)
+                               if policy.circuit_breaker is not None else None)
+                    self.gates[link.parent, link.child] = Gate(link.key, breaker, policy.bulkhead)
+        if policy.retry_budget is not None:
+            self.budgets = {name: RetryBudget(policy.retry_budget) for name in self.steps}
 
     def publish(self, service: Service, order: int, targets, on_done) -> None:
         event.publish(self, service, order, targets, on_done)
@@ -443,6 +463,10 @@ class Model:
             "messages_deleted": sum(q.deleted for q in queues),
             "messages_in_queue": sum(q.backlog for q in queues),
             "published": self.bus.published if self.bus is not None else 0,
+            "circuit_opened": sum(g.breaker.opened for g in self.gates.values()
+                                  if g.breaker is not None),
+            "refused_by_gates": sum(g.refused for g in self.gates.values()),
+            "retries_denied": sum(b.denied for b in self.budgets.values()),
             "area_in_system": rec.area_in_system,
             "services": services,
         }

@@ -278,13 +278,31 @@ class Flow(Frozen):
 
 
 # --------------------------------------------------------------------------- architecture
+class CircuitBreaker(Frozen):
+    """Per call link, count-based (resilience4j): opens when at least `failure_rate` of the
+    last `window` calls failed (once `min_calls` were made), rejects calls for `open_for` s,
+    then lets `half_open_calls` trial calls through: all succeed -> closed, one fails -> open."""
+
+    window: Count1 = 20
+    failure_rate: Annotated[float, Strict(), Gt(0), Le(1)] = 0.5
+    min_calls: Count1 = 10
+    open_for: PositiveSeconds = 5.0
+    half_open_calls: Count1 = 3
+
+
 class CallPolicy(Frozen):
-    """Synchronous calls: per-try `timeout` s, `retries`, exponential `backoff` s."""
+    """Synchronous calls: per-try `timeout` s, `retries`, exponential `backoff` s; optional
+    resilience patterns (all off by default): a `circuit_breaker` per link, a `bulkhead`
+    (most calls in flight per link), a `retry_budget` (retries as a fraction of calls, per
+    calling service)."""
 
     timeout: PositiveSeconds = 3.0
     retries: Count0 = 2
     backoff: Seconds = 0.1
     jitter: bool = True
+    circuit_breaker: CircuitBreaker | None = None
+    bulkhead: Count1 | None = None
+    retry_budget: Probability | None = None
 
 
 # Bus latency: AWS publishes no figure; lognormal median ~50 ms, p90 ~80 ms

@@ -23,9 +23,10 @@ class Call:
     """One synchronous call of ``callee`` for ``order``, from start to final answer."""
 
     __slots__ = ("m", "order", "callee", "op", "policy", "link", "on_result", "tries", "top",
-                 "timed_out")
+                 "timed_out", "gate", "budget", "through")
 
-    def __init__(self, m, order, callee, op, policy, link, on_result=None, top=False):
+    def __init__(self, m, order, callee, op, policy, link, on_result=None, top=False,
+                 gate=None, budget=None):
         self.m = m
         self.order = order
         self.callee = callee
@@ -36,10 +37,22 @@ class Call:
         self.top = top
         self.tries = 0
         self.timed_out = False
+        self.gate = gate  # resilience.Gate of the link (breaker, bulkhead), or None
+        self.budget = budget  # resilience.RetryBudget of the calling service, or None
+        self.through = False  # the current attempt passed the gate
 
     def attempt(self) -> None:
         self.tries += 1
         m, callee = self.m, self.callee
+        if self.budget is not None and self.tries == 1:
+            self.budget.deposit()
+        gate = self.gate
+        if gate is not None:
+            refused = gate.refuse()
+            if refused is not None:
+                self.finish(m.error(gate.name, refused))  # refused at once, never retried
+                return
+            self.through = True
         factor = 1.0
         link = self.link
         if link is not None and link.active:
@@ -63,7 +76,13 @@ class Call:
     def answered(self, error, timed_out: bool = False) -> None:
         """The attempt ended with ``error`` (None for success): finish or retry."""
         self.timed_out = timed_out
+        if self.through:
+            self.through = False
+            self.gate.done(error is not None)
         if error is None or error.business or self.tries > self.policy.retries:
+            self.finish(error)
+            return
+        if self.budget is not None and not self.budget.withdraw():
             self.finish(error)
             return
         m = self.m
