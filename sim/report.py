@@ -277,7 +277,25 @@ def call_text(arch) -> str:
     return (f"calls: {minutes(c.timeout)} timeout per try, {retries}, exponential backoff "
             f"from {minutes(c.backoff)}"
             f"{' with full jitter' if c.jitter else ''}; the caller holds its worker while it "
-            "waits, and a timed-out call is not cancelled at the callee (its work is wasted).")
+            "waits, and a timed-out call is not cancelled at the callee (its work is wasted). "
+            f"{patterns_text(c)}")
+
+
+def patterns_text(c) -> str:
+    """The resilience patterns of a call policy, in words (or that there are none)."""
+    items = []
+    if c.circuit_breaker is not None:
+        b = c.circuit_breaker
+        items.append(f"a circuit breaker per link (opens at {b.failure_rate:.0%} failures of "
+                     f"the last {b.window} calls, at least {b.min_calls}; open "
+                     f"{minutes(b.open_for)}, then {plural(b.half_open_calls, 'trial call')})")
+    if c.bulkhead is not None:
+        items.append(f"a bulkhead of {c.bulkhead} calls in flight per link")
+    if c.retry_budget is not None:
+        items.append(f"a retry budget of {c.retry_budget:.0%} of calls per service")
+    if not items:
+        return "No circuit breaker, bulkhead or retry budget."
+    return "Resilience: " + "; ".join(items) + "."
 
 
 def event_text(arch) -> str:
