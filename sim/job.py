@@ -67,9 +67,14 @@ class Job:
                     self.message.error = m.error(service.name, "hang")
                 return
         if self.op is None:
+            order = self.order
+            if m.idempotency and m.rec.done_mask[order] & service.bit:
+                # A repeat of a step already done: answered from the idempotency key.
+                m.rec.absorbed += 1
+                m.clock.later(m.arch.idempotency_check * fault.factor, self.answer, None)
+                return
             # The order's own draw on its first visit to this step (inline: once per visit).
             visited = m.rec.visited
-            order = self.order
             if not visited[order] & service.bit:
                 visited[order] |= service.bit
                 work = m.work[service.index][order]

@@ -77,6 +77,7 @@ class Model:
         self.scenario = scenario
         self.arch_name = architecture
         self.arch = scenario.architectures[architecture]
+        self.idempotency = self.arch.idempotency
         self.replication = replication
         self.clock = Clock()
         self.streams = Streams(scenario.seed, replication)
@@ -454,6 +455,7 @@ class Model:
             "retries": rec.retries,
             "wasted": rec.wasted,
             "duplicates": rec.duplicates,
+            "absorbed": rec.absorbed,
             "dead_letters": sum(q.dead for q in queues),
             "dropped": sum(q.dropped for q in queues),
             "max_backlog": max((q.max_backlog for q in queues), default=0),

@@ -18,7 +18,7 @@ NO_ANSWER, ACK_OK, ACK_ERROR, ACK_TIMEOUT = 0, 1, 2, 3
 ACK_STATUS = np.array(["", "ok", "error", "timeout"], dtype=object)
 
 # Order flags.
-BUSINESS_FAILED, DEAD_LETTERED, DROPPED = 1, 2, 4
+BUSINESS_FAILED, DEAD_LETTERED, DROPPED, DONE_TWICE = 1, 2, 4, 8
 
 OUTCOMES = ("completed", "rejected", "compensated", "failed_after_ack", "in_flight")
 NAN = math.nan
@@ -58,7 +58,8 @@ class Recorder:
         self._t = 0.0
         self.area_in_system = 0.0
         self.propagation: Counter = Counter()  # (error id, reached) -> count
-        self.duplicates = 0
+        self.duplicates = 0  # steps done again for an order (each a double side effect)
+        self.absorbed = 0  # repeats answered from an idempotency key instead
         self.wasted = 0
         self.retries = 0
 
@@ -97,7 +98,9 @@ class Recorder:
     def step_done(self, order: int, bit: int, now: float) -> None:
         mask = self.done_mask[order]
         if mask & bit:
+            # A step done twice (a charge made twice): the services disagree with the order.
             self.duplicates += 1
+            self.flags[order] |= DONE_TWICE
             return
         mask |= bit
         self.done_mask[order] = mask
@@ -151,5 +154,5 @@ class Recorder:
             business,
             (done & need & ~comp) != 0,
             (told_no | ((status == ACK_OK) & lost & ~complete)) & downstream_done,
-        )
+        ) | ((flags & DONE_TWICE) != 0)
         return outcome, inconsistent

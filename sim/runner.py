@@ -149,7 +149,7 @@ def collect(scenario, archs, reps, outputs) -> Results:
     runs = pd.DataFrame([o["row"] for o in outputs])
     little = pd.DataFrame([r for o in outputs for r in o["little"]])
     warnings = [
-        f"Little's law off by {r.deviation:.1%} at {r['where']} "
+        f"Little's law off by {r.deviation:.1%} at {r.where} "
         f"({r.architecture}, replication {r.replication}): L={r.L:.4g}, lambda*W={r.lambda_W:.4g}"
         for r in little.itertuples() if not r.ok
     ] if not little.empty else []

@@ -343,6 +343,11 @@ class Architecture(Frozen):
     queue: QueuePolicy = QueuePolicy()
     links: dict[str, Literal["call", "event"]] = {}
     outbox: bool = False
+    # Idempotency keys: a service that already did its step for an order answers a repeat
+    # (a redelivered message, a retried call, a client retry) after `idempotency_check` s
+    # instead of doing the work (and its children) again. Off: a repeat is done twice.
+    idempotency: bool = False
+    idempotency_check: Seconds = 0.002
 
     @field_validator("links", mode="before")
     @classmethod

@@ -161,3 +161,19 @@ def test_queue_full_rejections_count_as_errors_of_the_rejecting_service():
     sc = make({"order": {"workers": 1, "queue": 0, "time": constant(0.1)}}, [], rr())
     m, rec = run(sc, "rr", [1.0, 1.05])
     assert m.services["order"].errors == 1
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_a_client_retry_is_charged_twice_without_an_idempotency_key_and_once_with_it(keyed):
+    # The first try times out at 1.5 but its work finishes at 2.0; the retry comes at 2.5.
+    arch = {"rr": {"style": "call", "idempotency": keyed, "idempotency_check": 0.002}}
+    sc = make({"order": 1.0}, [], arch, client={"timeout": 0.5, "retries": 1, "backoff": 1.0})
+    m, rec = run(sc, "rr", [1.0])
+    o = order(rec)
+    if keyed:  # answered from the key after the check
+        assert (o["ack_s"], o["ack_status"]) == (pytest.approx(2.502), "ok")
+        assert (rec.stats["duplicates"], rec.stats["absorbed"], o["inconsistent"]) == (0, 1, False)
+    else:  # done again (to 3.5): the retry times out too, and the step was done twice
+        assert (o["ack_s"], o["ack_status"]) == (pytest.approx(3.0), "timeout")
+        assert (rec.stats["duplicates"], rec.stats["absorbed"], o["inconsistent"]) == (1, 0, True)
+    assert o["attempts"] == 2

@@ -129,3 +129,11 @@ def test_a_message_dead_lettered_while_its_consumer_hangs_names_the_hang():
     m, rec = run(sc, "ed", [1.0])
     o = order(rec)
     assert (o["outcome"], o["error_origin"]) == ("failed_after_ack", "payment:hang")
+
+
+def test_a_redelivered_message_is_done_twice_without_an_idempotency_key():
+    slow = {"order": 0.1, "payment": {"workers": 2, "time": constant(1.5)}}
+    sc = make(slow, ["order -> payment"], {"plain": ed(vt=1.0)["ed"]})
+    m, rec = run(sc, "plain", [1.0])
+    assert (rec.stats["duplicates"], rec.stats["absorbed"]) == (1, 0)
+    assert bool(order(rec)["inconsistent"])  # charged twice
