@@ -6,7 +6,8 @@ The Python API (the one the CLI uses): ``sim.load_scenario``, ``sim.run``,
 
 __version__ = "0.1.0"
 
-_API = {"load_scenario", "run", "load_results", "Results"}
+_API = {"load_scenario", "run", "load_results", "Results", "builtin_scenarios", "charts",
+        "ci_column", "verdict_frame", "OUTCOMES"}
 
 
 def __getattr__(name):

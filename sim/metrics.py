@@ -90,7 +90,10 @@ def run_metrics(record, scenario) -> dict:
     row["oldest_message_age_s"] = stats["oldest_message_age_s"]
     row["retries"] = stats["retries"]
     steps = len(scenario.flow.steps())
-    row["amplification"] = stats["service_visits"] / (len(orders) * steps) if len(orders) else math.nan
+    # Requests offered to services (work done plus requests refused by a full queue) per
+    # request the flow needs: above 1, retries and redeliveries multiplied the load.
+    offered = stats["service_visits"] + sum(v["rejected"] for v in stats["services"].values())
+    row["amplification"] = offered / (len(orders) * steps) if len(orders) else math.nan
     row["dead_letters"] = stats["dead_letters"]
     row["duplicates"] = stats["duplicates"]
     row["wasted"] = stats["wasted"]
