@@ -175,8 +175,10 @@ def _failed(exc: Exception) -> None:
 @click.option("--grid", "grids", multiple=True, metavar="KEY=V1,V2,...",
               help="Values of one scenario key, parsed like --set values (repeatable: the "
                    "grid is every combination).")
-@click.option("--arch", "archs", multiple=True, help="Architecture to run (repeatable; default all).")
-@click.option("--replications", type=click.IntRange(min=1), help="Replications per cell and architecture.")
+@click.option("--arch", "archs", multiple=True,
+              help="Architecture to run (repeatable; default all).")
+@click.option("--replications", type=click.IntRange(min=1),
+              help="Replications per cell and architecture.")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario key for every cell (repeatable).")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local",
@@ -218,7 +220,8 @@ def sweep(scenario, grids, archs, replications, overrides, executor, scheduler, 
                                       task, completed=done, total=total))
         except sw.SweepError as exc:
             _failed(exc)
-    redone = f" ({result.redone} damaged run files redone)" if result.redone else ""
+    redone = (f" ({result.redone} damaged run file{'s' if result.redone > 1 else ''} redone)"
+              if result.redone else "")
     click.echo(f"{result.total} runs: {result.done} done, {result.skipped} skipped{redone}, "
                f"in {result.wall_s:.1f} s")
     click.echo(f"results: {result.folder}")
@@ -231,11 +234,14 @@ def sweep(scenario, grids, archs, replications, overrides, executor, scheduler, 
                    "(times may carry units: 500ms).")
 @click.option("--vary", required=True, metavar="KEY=LOW..HIGH",
               help="The integer key to size and its range, e.g. services.payment.workers=1..64.")
-@click.option("--arch", "archs", multiple=True, help="Architecture to size (repeatable; default all).")
+@click.option("--arch", "archs", multiple=True,
+              help="Architecture to size (repeatable; default all).")
 @click.option("--replications", type=click.IntRange(min=2), help="Replications per value tried.")
 @click.option("--confidence", type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              default=0.95, show_default=True, help="Confidence of the interval whose bound must meet the SLO.")
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a scenario key (repeatable).")
+              default=0.95, show_default=True,
+              help="Confidence of the interval whose bound must meet the SLO.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+              help="Override a scenario key (repeatable).")
 @click.option("--jobs", type=click.IntRange(min=1), help="Processes to use (default all cores).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @friendly_errors
@@ -247,7 +253,7 @@ def plan(scenario, slo, vary, archs, replications, confidence, overrides, jobs, 
     range, assuming more is never worse; prints the answer and every value tried.
 
     \b
-    Example: archsim plan scenarios/prime_day.yaml --slo "ack_p99_s<=1.0" --vary services.fulfillment.workers=1..64 --replications 3
+    Example: archsim plan scenarios/prime_day.yaml --slo "ack_p99_s<=1.5" --vary services.fulfillment.workers=1..64 --replications 3
     """
     from sim import plan as planning
     from sim.sweep import SweepError
