@@ -53,9 +53,8 @@ def test_every_option_has_help(name):
             assert getattr(param, "help", None), f"`archsim {name}` option {param.name} has no help"
 
 
-@pytest.mark.xfail(strict=True, reason="DESIGN.md's `archsim sweep` is not a command yet")
 def test_every_design_command_exists():
-    assert sorted(main.commands) == DESIGN_COMMANDS
+    assert set(DESIGN_COMMANDS) <= set(main.commands)
 
 
 def _example_paths():
