@@ -268,6 +268,12 @@ def service_windows(record, scenario) -> pd.DataFrame:
 
 
 def timeseries(record, scenario) -> pd.DataFrame:
-    """System and service rows of one run in one long frame (``service`` tells which)."""
-    return pd.concat([windows(record, scenario), service_windows(record, scenario)],
-                     ignore_index=True)
+    """System and service rows of one run in one long frame (``service`` tells which).
+
+    System rows also carry ``backlog``: waiting requests plus queued messages over all
+    services at the window's end."""
+    system, services = windows(record, scenario), service_windows(record, scenario)
+    if not services.empty:
+        total = (services["waiting"] + services["backlog"]).groupby(services["time_s"]).sum()
+        system["backlog"] = system["time_s"].map(total)
+    return pd.concat([system, services], ignore_index=True)
