@@ -8,12 +8,12 @@ from pathlib import Path
 
 from sim import charts
 from sim.errors import ScenarioError
+from sim.loading import builtin_scenarios
+from sim.loading import load_scenario as _load
 from sim.metrics import ci_column
 from sim.recorder import OUTCOMES
 from sim.results import Results, check_out_folder, default_folder, load_results
 from sim.runner import run
-from sim.scenario import builtin_scenarios
-from sim.scenario import load_scenario as _load
 from sim.verdict import verdict_frame
 
 __all__ = ["load_scenario", "run", "load_results", "default_folder", "Results",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from pathlib import Path
 
 import click
 from rich.console import Console
@@ -151,7 +150,7 @@ def scenarios():
 
     Example: archsim scenarios
     """
-    from sim.scenario import builtin_scenarios, scenario_summary
+    from sim.loading import builtin_scenarios, scenario_summary
     for name, path in builtin_scenarios().items():
         click.echo(f"{name:<20} {scenario_summary(path)}")
 

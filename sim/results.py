@@ -19,7 +19,7 @@ import pandas as pd
 
 import sim
 from sim.errors import ArchsimError
-from sim.scenario import dump_scenario, load_scenario
+from sim.loading import dump_scenario, load_scenario
 
 SUMMARY_FILE, COMPARISON_FILE, RUNS_FILE = "summary.csv", "comparison.csv", "runs.csv"
 ORDERS_FILE, TIMESERIES_FILE, PROPAGATION_FILE = "orders.parquet", "timeseries.parquet", "propagation.csv"

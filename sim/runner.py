@@ -7,13 +7,11 @@ the same records whatever the number of processes. Runs are collected in a fixed
 
 from __future__ import annotations
 
-import math
 import os
 import resource
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-import numpy as np
 import pandas as pd
 
 from sim import metrics

@@ -44,8 +44,9 @@ import sim
 from sim import metrics
 from sim.charts.style import DPI, arch_legend, new_figure, palette, styled
 from sim.errors import ArchsimError, ScenarioError
+from sim.loading import apply_override, dump_scenario, load_scenario, parse_yaml
 from sim.runner import run_one
-from sim.scenario import Scenario, apply_override, dump_scenario, load_scenario, parse_yaml
+from sim.scenario import Scenario
 
 SPEC_FILE, PARQUET_FILE, SUMMARY_FILE = "sweep.json", "sweep.parquet", "sweep_summary.csv"
 # Vary from run to run (time, memory): kept in the run files, left out of sweep.parquet.

@@ -57,8 +57,9 @@ from scipy import stats as sps
 from scipy.special import gammaln
 
 from sim import queueing
+from sim.loading import load_scenario
 from sim.model import Model
-from sim.scenario import Service, load_scenario
+from sim.scenario import Service
 from sim.stats import mean_ci
 from sim.units import parse_time
 

@@ -7,7 +7,6 @@ import json
 import shutil
 
 import pandas as pd
-import pytest
 import yaml
 
 from sim.scenario import load_scenario

@@ -1,6 +1,5 @@
 """Exact cases of the event style: bus, queues, visibility timeouts, dead letters, outbox."""
 
-import math
 
 import pytest
 
