@@ -134,7 +134,6 @@ class Model:
                 service = self.services[name]
                 service.queue = MessageQueue(self, service, self.arch.queue)
                 service.consume = self._consumer(service)
-        self.call_groups, self.event_targets = [], []
         for name in self.steps:
             groups, targets, parallel = [], [], []
             for link in flow.children(name):
@@ -147,8 +146,6 @@ class Model:
                     parallel.append(child)
                 else:
                     groups.append([child])
-            self.call_groups.append(groups)
-            self.event_targets.append(targets)
             self.services[name].call_groups = groups
             self.services[name].event_targets = targets
 
