@@ -81,7 +81,7 @@ class Job:
             else:
                 work = m.rework[service.index].next()
         else:
-            work = m.work_time(self.order, service, self.op)
+            work = m.op_time(service, self.op)
         m.clock.later(work * fault.factor * self.factor, self.worked)
 
     def worked(self) -> None:

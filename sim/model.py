@@ -225,20 +225,17 @@ class Model:
             self.waits_on.append(tuple(chain))
 
     def fault_draw(self, target) -> float:
-        draws = self._fault_draws.get(id(target))
+        """A uniform draw from the errors-fault stream of a service or link, by its name."""
+        draws = self._fault_draws.get(target.name)
         if draws is None:
-            name = getattr(target, "name", "link")
-            draws = self._fault_draws[id(target)] = Uniforms(self.streams.rng(f"faults:{name}"))
+            draws = self._fault_draws[target.name] = Uniforms(
+                self.streams.rng(f"faults:{target.name}"))
         return draws.next()
 
-    def work_time(self, order: int, service: Service, op: str | None) -> float:
-        """Service time of this visit: the order's own draw on its first visit to a step."""
-        if op is None:
-            visited = self.rec.visited[order]
-            if not visited & service.bit:
-                self.rec.visited[order] = visited | service.bit
-                return self.work[service.index][order]
-            return self.rework[service.index].next()
+    def op_time(self, service: Service, op: str) -> float:
+        """Service time of operation ``op`` (a compensation) at ``service``, drawn when needed.
+
+        A step's own work is drawn per order at arrival instead (see ``Job.start``)."""
         key = (service.index, op)
         stream = self.op_streams.get(key)
         if stream is None:
