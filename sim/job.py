@@ -26,16 +26,17 @@ from sim.faults import ERRORS, OUTAGE
 # consumers cycling through messages of a down service advance the clock. A new call to a
 # down service is refused at once, without a worker (connection refused).
 FAIL_FAST_S = 0.001
+INF = float("inf")
 
 
 class Job:
     """A visit of ``order`` to ``service`` for operation ``op`` (None: the flow step itself)."""
 
     __slots__ = ("m", "order", "service", "op", "call", "live", "message", "factor", "top", "i",
-                 "pending", "error", "t0", "comp", "events")
+                 "pending", "error", "t0", "comp", "events", "deadline")
 
     def __init__(self, m, order: int, service, op, call=None, message=None, factor: float = 1.0,
-                 top: bool = False):
+                 top: bool = False, deadline: float = INF):
         self.m = m
         self.top = top  # True where a synchronous chain starts: the client's request, a message
         self.order = order
@@ -48,15 +49,19 @@ class Job:
         self.message = message
         self.factor = factor
         self.t0 = m.clock.env._now
+        # When the caller gives up (with load shedding's deadlines; INF otherwise).
+        self.deadline = deadline
 
     # -- work ---------------------------------------------------------------------------
 
     def start(self) -> None:
         """A worker is ours: do the service's own work."""
         service = self.service
+        m = self.m
+        if service.guarded and self.message is None and self.op is None and self.shed():
+            return
         service.visits += 1
         fault = service.fault
-        m = self.m
         if fault.active:
             if fault.down:
                 m.clock.later(FAIL_FAST_S, self.fail, m.error(service.name, OUTAGE))
@@ -103,6 +108,22 @@ class Job:
         self.i = 0
         self.next_group()
 
+    def shed(self) -> bool:
+        """Load shedding: drop this request if its caller has given up or it waited too long
+        (sim.policies.LoadShedding); the worker is free again at once, no work is done."""
+        now = self.m.clock.env._now
+        if now >= self.deadline:
+            kind = "deadline"
+        elif now - self.t0 > self.service.max_age:
+            kind = "shed"
+        else:
+            return False
+        self.service.shed += 1
+        # Answered from the timer queue, not here: a worker freed by a drop goes to the next
+        # waiting request, which may be dropped too, and a long queue must not recurse.
+        self.m.clock.later(0.0, self.answer, self.m.error(self.service.name, kind))
+        return True
+
     def abandon(self) -> None:
         """A hang ended: the worker is let go and the caller never hears back."""
         if self.message is not None:
@@ -119,15 +140,21 @@ class Job:
         groups = service.call_groups
         i = self.i
         if i < len(groups):
+            if self.deadline <= m.clock.env._now:
+                # Deadline propagation: nobody waits for this order's answer any more.
+                service.shed += 1
+                self.fail(m.error(service.name, "deadline"))
+                return
             self.i = i + 1
             group = groups[i]
             if len(group) == 1:
-                m.call(self.order, service, group[0], None, self.child_answered)
+                m.call(self.order, service, group[0], None, self.child_answered, self.deadline)
             else:
                 self.pending = len(group)
                 self.error = None
                 for child in group:
-                    m.call(self.order, service, child, None, self.branch_answered)
+                    m.call(self.order, service, child, None, self.branch_answered,
+                           self.deadline)
             return
         targets = service.event_targets
         if targets:

@@ -19,11 +19,13 @@ import pandas as pd
 
 from sim.bus import Bus, LinkFault
 from sim.clock import Clock, Deadlines
+from sim.job import INF
 from sim.dists import Stream
 from sim.faults import fault_windows
 from sim.queues import MessageQueue
 from sim.recorder import ACK_ERROR, ACK_OK, ACK_STATUS, ACK_TIMEOUT, DEAD_LETTERED, DROPPED, Recorder
 from sim.resilience import Breaker, Gate, RetryBudget
+from sim.scaling import Autoscaler, ConsumerScaler
 from sim.service import Service
 from sim.streams import Streams, Uniforms
 from sim.styles import event
@@ -87,15 +89,15 @@ class Model:
         self._build_links()
         self._build_faults()
         self._build_waits_on()
-        self._build_resilience()
-        self._build_draws()
-        self.rec = Recorder(len(self.steps), self.entry.bit)
+        self._timers: dict[float, Deadlines] = {}
         client = scenario.client
         self.client_policy = Policy(client.timeout, client.retries, client.backoff, False,
                                     Deadlines(self.clock, client.timeout))
-        c = self.arch.call
-        self.call_policy = Policy(c.timeout, c.retries, c.backoff, c.jitter,
-                                  Deadlines(self.clock, c.timeout))
+        self.call_policy = self._policy(self.arch.call)
+        self._build_resilience()
+        self._build_scaling()
+        self._build_draws()
+        self.rec = Recorder(len(self.steps), self.entry.bit)
         self.jitter = Uniforms(self.streams.rng("jitter"))
         self.samples: list[tuple] = []
 
@@ -271,27 +273,68 @@ class Model:
         if self.rec.done_mask[order] & service.bit:
             self.rec.compensation_done(order, service.bit, self.clock.env._now)
 
-    def call(self, order: int, caller: Service, callee: Service, op, on_result) -> None:
+    def call(self, order: int, caller: Service, callee: Service, op, on_result,
+             deadline: float = INF) -> None:
         key = (caller.name, callee.name)
         link = self.link_faults.get(key) if self.link_faults else None
         gate = self.gates.get(key) if self.gates else None
         budget = self.budgets.get(caller.name) if self.budgets else None
-        Call(self, order, callee, op, self.call_policy, link, on_result, gate=gate,
-             budget=budget).attempt()
+        policy = self.link_policies.get(key, self.call_policy) if self.link_policies \
+            else self.call_policy
+        Call(self, order, callee, op, policy, link, on_result, gate=gate, budget=budget,
+             deadline=deadline).attempt()
+
+    def _deadlines(self, timeout_s: float) -> Deadlines:
+        """The one timer list of calls with timeout ``timeout_s`` (equal timeouts are FIFO)."""
+        timers = self._timers.get(timeout_s)
+        if timers is None:
+            timers = self._timers[timeout_s] = Deadlines(self.clock, timeout_s)
+        return timers
+
+    def _policy(self, spec) -> Policy:
+        return Policy(spec.timeout, spec.retries, spec.backoff, spec.jitter,
+                      self._deadlines(spec.timeout))
 
     def _build_resilience(self) -> None:
-        """Gates (breaker, bulkhead) of every call link and retry budgets of every caller."""
-        policy = self.arch.call
+        """Per call link: its policy where overridden and its gate (breaker, bulkhead); a
+        retry budget per caller; load shedding at every service."""
+        arch = self.arch
         self.gates: dict[tuple[str, str], Gate] = {}
         self.budgets: dict[str, RetryBudget] = {}
-        if policy.circuit_breaker is not None or policy.bulkhead is not None:
-            for link in self.scenario.flow.links:
-                if self.arch.link_style(link.key) == "call":
-                    breaker = (Breaker(self.clock, policy.circuit_breaker)
-                               if policy.circuit_breaker is not None else None)
-                    self.gates[link.parent, link.child] = Gate(link.key, breaker, policy.bulkhead)
-        if policy.retry_budget is not None:
-            self.budgets = {name: RetryBudget(policy.retry_budget) for name in self.steps}
+        self.link_policies: dict[tuple[str, str], Policy] = {}
+        for link in self.scenario.flow.links:
+            if arch.link_style(link.key) != "call":
+                continue
+            spec = arch.call_policy(link.key)
+            if link.key in arch.call_overrides:
+                self.link_policies[link.parent, link.child] = self._policy(spec)
+            if spec.circuit_breaker is not None or spec.bulkhead is not None:
+                breaker = (Breaker(self.clock, spec.circuit_breaker)
+                           if spec.circuit_breaker is not None else None)
+                self.gates[link.parent, link.child] = Gate(link.key, breaker, spec.bulkhead)
+        if arch.call.retry_budget is not None:
+            self.budgets = {name: RetryBudget(arch.call.retry_budget) for name in self.steps}
+        shedding = arch.load_shedding
+        self.deadlines = shedding is not None and shedding.deadlines
+        if shedding is not None:
+            for service in self.services.values():
+                service.guarded = True
+                if shedding.max_queue_age is not None:
+                    service.max_age = shedding.max_queue_age
+
+    def _build_scaling(self) -> None:
+        """An autoscaler per autoscaled service; Lambda-like scaling of every queue consumer
+        where the architecture asks for it (it replaces the consumer's autoscaling)."""
+        self.scalers = {}
+        consumers = self.arch.queue.consumer_scaling
+        for name, service in self.services.items():
+            if consumers is not None and service.queue is not None:
+                self.scalers[name] = ConsumerScaler(self.clock, service, consumers,
+                                                    self.horizon_s)
+                continue
+            spec = self.arch.service_autoscaling(name, service.spec)
+            if spec is not None:
+                self.scalers[name] = Autoscaler(self.clock, service, spec, self.horizon_s)
 
     def publish(self, service: Service, order: int, targets, on_done) -> None:
         event.publish(self, service, order, targets, on_done)
@@ -366,7 +409,7 @@ class Model:
         if self.clock.env._now >= self.horizon_s and self.samples[-1][0] < self.horizon_s:
             self._sample(self.horizon_s)  # the last window ends at the horizon
         for service in self.services.values():
-            service._level()
+            service.finish_levels()
         self.rec._in_system(self.clock.env._now, 0)
         return self._record()
 
@@ -438,6 +481,9 @@ class Model:
                 "area_waiting": s.area_waiting,
                 "max_backlog": s.queue.max_backlog if s.queue is not None else 0,
                 "dead_letters": s.queue.dead if s.queue is not None else 0,
+                "shed": s.shed,
+                "worker_s": s.area_workers,
+                "peak_workers": s.peak_workers,
             }
             for s in self.services.values()
         }
@@ -463,6 +509,7 @@ class Model:
                                   if g.breaker is not None),
             "refused_by_gates": sum(g.refused for g in self.gates.values()),
             "retries_denied": sum(b.denied for b in self.budgets.values()),
+            "shed": sum(s.shed for s in self.services.values()),
             "area_in_system": rec.area_in_system,
             "services": services,
         }

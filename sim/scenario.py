@@ -33,24 +33,22 @@ from pydantic import (
 )
 
 from sim.dists import Dist
+from sim.fields import Count0, Count1, Frozen, NonNegFloat, Probability
+from sim.policies import (
+    Autoscaling,
+    CallOverride,
+    CallPolicy,
+    CircuitBreaker,
+    ConsumerScaling,
+    LoadShedding,
+)
 from sim.errors import fail
 from sim.units import PositiveSeconds, Seconds, parse_time
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 OP_RE = r"^[A-Za-z_][A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$"
 MAX_EXPECTED_ORDERS = 100_000_000
-# Strict numbers: a YAML `true` or a quoted "8" is a wrong type, not 1 or 8.
-NonNegFloat = Annotated[float, Strict(), Ge(0)]
-Probability = Annotated[float, Strict(), Ge(0), Le(1)]
-Count0 = Annotated[int, Strict(), Ge(0)]
-Count1 = Annotated[int, Strict(), Ge(1)]
 Points = tuple[tuple[float, float], ...]
-
-
-class Frozen(BaseModel):
-    """Base of every scenario model: immutable, strict about keys and numbers."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 # --------------------------------------------------------------------------- traffic
@@ -169,6 +167,7 @@ class Service(Frozen):
     queue: Count0 | None = None
     time: Dist = Dist(dist="exponential", mean=0.01)
     ops: dict[str, Dist] = {}
+    autoscaling: Autoscaling | None = None  # in every architecture unless one says otherwise
 
     def op_time(self, op: str | None) -> Dist:
         """Service-time distribution of operation `op` (the default time if not listed)."""
@@ -275,33 +274,6 @@ class Flow(Frozen):
 
 
 # --------------------------------------------------------------------------- architecture
-class CircuitBreaker(Frozen):
-    """Per call link, count-based (resilience4j): opens when at least `failure_rate` of the
-    last `window` calls failed (once `min_calls` were made), rejects calls for `open_for` s,
-    then lets `half_open_calls` trial calls through: all succeed -> closed, one fails -> open."""
-
-    window: Count1 = 20
-    failure_rate: Annotated[float, Strict(), Gt(0), Le(1)] = 0.5
-    min_calls: Count1 = 10
-    open_for: PositiveSeconds = 5.0
-    half_open_calls: Count1 = 3
-
-
-class CallPolicy(Frozen):
-    """Synchronous calls: per-try `timeout` s, `retries`, exponential `backoff` s; optional
-    resilience patterns (all off by default): a `circuit_breaker` per link, a `bulkhead`
-    (most calls in flight per link), a `retry_budget` (retries as a fraction of calls, per
-    calling service)."""
-
-    timeout: PositiveSeconds = 3.0
-    retries: Count0 = 2
-    backoff: Seconds = 0.1
-    jitter: bool = True
-    circuit_breaker: CircuitBreaker | None = None
-    bulkhead: Count1 | None = None
-    retry_budget: Probability | None = None
-
-
 # Bus latency: AWS publishes no figure; lognormal median ~50 ms, p90 ~80 ms
 # (community reports, see /work/shared/reference/aws-semantics.md).
 class BusPolicy(Frozen):
@@ -321,6 +293,7 @@ class QueuePolicy(Frozen):
     retention: PositiveSeconds = 345600.0
     batch: Count1 = 1
     concurrency: Count1 | None = None
+    consumer_scaling: ConsumerScaling | None = None
 
     @field_validator("batch")
     @classmethod
@@ -345,8 +318,12 @@ class Architecture(Frozen):
     # instead of doing the work (and its children) again. Off: a repeat is done twice.
     idempotency: bool = False
     idempotency_check: Seconds = 0.002
+    # Issue 9's patterns, all off by default (see sim.policies).
+    call_overrides: dict[str, CallOverride] = {}
+    load_shedding: LoadShedding | None = None
+    autoscaling: dict[str, Autoscaling | None] = {}  # by service; null: not here
 
-    @field_validator("links", mode="before")
+    @field_validator("links", "call_overrides", mode="before")
     @classmethod
     def _normalise(cls, value: Any) -> Any:
         return {link_key(k): v for k, v in value.items()} if isinstance(value, dict) else value
@@ -354,6 +331,17 @@ class Architecture(Frozen):
     def link_style(self, key: str) -> Literal["call", "event"]:
         """Style of link "a -> b" in this architecture."""
         return self.links.get(link_key(key), self.style)
+
+    def call_policy(self, key: str) -> CallPolicy:
+        """The call policy of link "a -> b": `call`, with the link's override if any."""
+        override = self.call_overrides.get(link_key(key))
+        return self.call if override is None else self.call.with_override(override)
+
+    def service_autoscaling(self, name: str, service: "Service") -> Autoscaling | None:
+        """Autoscaling of service `name` here: this architecture's entry, else the service's."""
+        if name in self.autoscaling:
+            return self.autoscaling[name]
+        return service.autoscaling
 
 
 # --------------------------------------------------------------------------- faults
@@ -503,9 +491,37 @@ def _check_failures(flow: Flow, services: dict[str, Service]) -> None:
 def _check_architectures(s: Scenario) -> None:
     keys = [link.key for link in s.flow.links]
     for name, arch in s.architectures.items():
+        path = f"architectures.{name}"
         for key in arch.links:
             if key not in keys:
-                raise fail(_unknown("link", key, keys), f"architectures.{name}.links.{key}")
+                raise fail(_unknown("link", key, keys), f"{path}.links.{key}")
+        for key in arch.call_overrides:
+            if key not in keys:
+                raise fail(_unknown("link", key, keys), f"{path}.call_overrides.{key}")
+            if arch.link_style(key) != "call":
+                raise fail(f"link {key} is carried by events in this architecture; call "
+                           "overrides apply to call links only", f"{path}.call_overrides.{key}")
+        for service in arch.autoscaling:
+            if service not in s.services:
+                raise fail(_unknown("service", service, list(s.services)),
+                           f"{path}.autoscaling.{service}")
+        for service, spec in s.services.items():
+            scaling = arch.service_autoscaling(service, spec)
+            where = (f"{path}.autoscaling.{service}" if service in arch.autoscaling
+                     else f"services.{service}.autoscaling")
+            if scaling is not None:
+                _check_autoscaling(scaling, spec, where)
+
+
+def _check_autoscaling(scaling: Autoscaling, service: Service, path: str) -> None:
+    low = scaling.min_workers or service.workers
+    if scaling.max_workers < low:
+        raise fail(f"max_workers ({scaling.max_workers}) must be at least min_workers ({low})",
+                   f"{path}.max_workers")
+    if not low <= service.workers <= scaling.max_workers:
+        raise fail(f"the service starts with {service.workers} workers, outside "
+                   f"[min_workers, max_workers] = [{low}, {scaling.max_workers}]",
+                   f"{path}.min_workers")
 
 
 def _check_faults(s: Scenario) -> None:

@@ -39,6 +39,11 @@ class Service:
         self.fault = FaultState()
         self.fault._on_change = self._refit
         self.hung: list = []  # jobs holding a worker until a hang ends
+        # Load shedding (sim.policies.LoadShedding): requests older than ``max_age`` s when a
+        # worker takes them are dropped; ``guarded`` says whether Job.start must look at all.
+        self.max_age = float("inf")
+        self.guarded = False
+        self.shed = 0  # requests dropped by age or deadline
         # Tallies.
         self.visits = 0
         self.errors = 0
@@ -49,6 +54,10 @@ class Service:
         self._t = 0.0
         self.area_busy = 0.0
         self.area_waiting = 0.0
+        # Worker-seconds provisioned (the cost of autoscaling), integrated at each change.
+        self._tw = 0.0
+        self.area_workers = 0.0
+        self.peak_workers = spec.workers
 
     def _level(self) -> None:
         now = self.clock.env._now
@@ -96,9 +105,23 @@ class Service:
                 self.busy += 1
                 self.consume(message)
 
+    def resize(self, workers: int) -> None:
+        """Provision ``workers`` (an autoscaler's decision); busy workers beyond it finish
+        their job first (``release`` retires them)."""
+        self.base_workers = workers
+        if workers > self.peak_workers:
+            self.peak_workers = workers
+        self._refit()
+
+    def _count_workers(self) -> None:
+        now = self.clock.env._now
+        self.area_workers += self.workers * (now - self._tw)
+        self._tw = now
+
     def _refit(self) -> None:
-        """Apply a change of fault state: capacity lost or restored, hung jobs let go."""
+        """Apply a change of fault state or size: capacity lost or restored, hung jobs let go."""
         lost = int(self.base_workers * self.fault.capacity_lost + 0.5)
+        self._count_workers()
         self.workers = self.base_workers - lost
         if not self.fault.hung and self.hung:
             hung, self.hung = self.hung, []
@@ -119,3 +142,4 @@ class Service:
 
     def finish_levels(self) -> None:
         self._level()
+        self._count_workers()

@@ -9,6 +9,10 @@ failures, after ``backoff * 2**(k-1)`` seconds for retry k, or a uniform draw in
 Jitter"). A callee in an outage, or a link in an outage, refuses at once: no worker is
 taken and no timer is needed.
 
+With load shedding's deadlines (``sim.policies.LoadShedding``) each attempt's request carries
+the time its caller gives up: the earlier of this attempt's timeout and the deadline the
+calling job itself was given; no retry starts after that deadline.
+
 The origin of a timeout is the first service below the callee with an active fault (a hang
 or a slowdown began there), else the callee itself with kind ``timeout``.
 """
@@ -16,17 +20,17 @@ or a slowdown began there), else the callee itself with kind ``timeout``.
 from __future__ import annotations
 
 from sim.faults import ERRORS, OUTAGE
-from sim.job import Job
+from sim.job import INF, Job
 
 
 class Call:
     """One synchronous call of ``callee`` for ``order``, from start to final answer."""
 
     __slots__ = ("m", "order", "callee", "op", "policy", "link", "on_result", "tries", "top",
-                 "timed_out", "gate", "budget", "through")
+                 "timed_out", "gate", "budget", "through", "deadline")
 
     def __init__(self, m, order, callee, op, policy, link, on_result=None, top=False,
-                 gate=None, budget=None):
+                 gate=None, budget=None, deadline=INF):
         self.m = m
         self.order = order
         self.callee = callee
@@ -40,6 +44,7 @@ class Call:
         self.gate = gate  # resilience.Gate of the link (breaker, bulkhead), or None
         self.budget = budget  # resilience.RetryBudget of the calling service, or None
         self.through = False  # the current attempt passed the gate
+        self.deadline = deadline  # the calling job's deadline (INF: none, or not propagated)
 
     def attempt(self) -> None:
         self.tries += 1
@@ -64,7 +69,12 @@ class Call:
         if callee.fault.down:
             callee.visits += 1
             return self.answered(m.error(callee.name, OUTAGE))
-        job = Job(m, self.order, callee, self.op, self, factor=factor, top=self.top)
+        if m.deadlines:
+            deadline = min(m.clock.env._now + self.policy.timeout_s, self.deadline)
+            job = Job(m, self.order, callee, self.op, self, factor=factor, top=self.top,
+                      deadline=deadline)
+        else:
+            job = Job(m, self.order, callee, self.op, self, factor=factor, top=self.top)
         self.policy.deadlines.add(job)
         if link is not None and link.hung:
             return  # the request is lost on the link: only the timeout will answer
@@ -86,10 +96,13 @@ class Call:
             self.finish(error)
             return
         m = self.m
-        m.rec.retries += 1
         delay = self.policy.backoff_s * 2.0 ** (self.tries - 1)
         if self.policy.jitter:
             delay *= m.jitter.next()
+        if m.clock.env._now + delay >= self.deadline:
+            self.finish(error)  # the caller will have given up before the retry starts
+            return
+        m.rec.retries += 1
         m.clock.later(delay, self.attempt)
 
     def finish(self, error) -> None:

@@ -186,7 +186,7 @@ def test_unknown_key_suggests_nearest_and_lists_allowed():
     err = error_of(data(services__payment={"wrokers": 3}))
     assert err.path == "services.payment.wrokers"
     assert err.problem == ("unknown key 'wrokers'; did you mean 'workers'? "
-                           "allowed: workers, queue, time, ops")
+                           "allowed: workers, queue, time, ops, autoscaling")
 
 
 def test_unknown_top_level_key_suggests_nearest():
