@@ -28,7 +28,7 @@ MEAN_METRICS = (
     "client_error_rate", "throughput_per_s", "peak_throughput_per_s",
     "max_backlog", "drain_time_s", "oldest_message_age_s",
     "retries", "amplification", "dead_letters", "duplicates", "wasted", "blast_radius",
-    "compensation_mean_s",
+    "compensation_mean_s", "shed", "mean_workers",
 )
 COUNT_COLUMNS = ("orders",) + OUTCOMES + ("inconsistent",)
 # Headline metrics of comparison.csv, with the direction that is better.
@@ -97,6 +97,10 @@ def run_metrics(record, scenario) -> dict:
     row["dead_letters"] = stats["dead_letters"]
     row["duplicates"] = stats["duplicates"]
     row["wasted"] = stats["wasted"]
+    # Issue 9: requests dropped by load shedding, and the capacity paid for (autoscaling).
+    row["shed"] = stats["shed"]
+    row["mean_workers"] = (sum(v["worker_s"] for v in stats["services"].values())
+                           / stats["horizon_s"])
     row["blast_radius"] = blast_radius(record.propagation)
     for key in ("service_visits", "engine_events", "wall_s", "cpu_s", "dropped"):
         row[key] = stats.get(key, math.nan)

@@ -19,11 +19,19 @@ import pandas as pd
 
 from sim.bus import Bus, LinkFault
 from sim.clock import Clock, Deadlines
-from sim.job import INF
 from sim.dists import Stream
 from sim.faults import fault_windows
+from sim.job import INF
 from sim.queues import MessageQueue
-from sim.recorder import ACK_ERROR, ACK_OK, ACK_STATUS, ACK_TIMEOUT, DEAD_LETTERED, DROPPED, Recorder
+from sim.recorder import (
+    ACK_ERROR,
+    ACK_OK,
+    ACK_STATUS,
+    ACK_TIMEOUT,
+    DEAD_LETTERED,
+    DROPPED,
+    Recorder,
+)
 from sim.resilience import Breaker, Gate, RetryBudget
 from sim.scaling import Autoscaler, ConsumerScaler
 from sim.service import Service
@@ -31,7 +39,6 @@ from sim.streams import Streams, Uniforms
 from sim.styles import event
 from sim.styles.call import Call, ClientCall
 from sim.traffic import arrival_times
-
 
 DRAW_BLOCK = 1024  # orders whose random work is drawn at once
 

@@ -19,15 +19,12 @@ import re
 from pathlib import Path
 
 import sim
+from sim.assumptions import assumptions
 from sim.charts import CHARTS, save_charts
 from sim.charts.style import fault_label, spike_window
 from sim.coupling import adding_below, coupling_summary, coupling_table, example_parent
 from sim.verdict import LABELS, format_difference, informative, judge, row_difference, verdict_frame
-
-NOT_MODELLED = ("network latency of calls and publishes, circuit breakers, load shedding and "
-                "retry budgets, autoscaling, shared databases and load-dependent service "
-                "times, Lambda poller scaling and cold starts, EventBridge target retries, "
-                "redrive from dead-letter queues, and spontaneous duplicate deliveries")
+from sim.words import between, minutes, plural
 
 
 # --------------------------------------------------------------------------- entry point
@@ -71,23 +68,6 @@ def build(results, name: str, charts: list[Path]) -> list[tuple]:
 
 
 # --------------------------------------------------------------------------- sections
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 worker', '3 workers', '2 retries'."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
-def minutes(t: float) -> str:
-    """'30 min', '2.5 min', '45 s'."""
-    return f"{t:g} s" if t < 120 else f"{round(t / 60, 1):g} min"
-
-
-def between(start: float, end: float) -> str:
-    """'100 to 160 s', '30 to 32 min': one unit for both ends, chosen by the end."""
-    if end < 120:
-        return f"{start:g} to {end:g} s"
-    return f"{round(start / 60, 1):g} to {round(end / 60, 1):g} min"
-
-
 def question(results) -> list[tuple]:
     """The question the scenario asks and the scenario in one paragraph."""
     sc = results.scenario
@@ -250,83 +230,6 @@ def coupling_section(sc) -> list[tuple]:
                    "failure domain (size)", f"adding a service after {parent}"], rows),
         ("table", ["service", *archs], per_service),
     ]
-
-
-def assumptions(results) -> list[tuple]:
-    """The modelling choices that shape this scenario's numbers (docs/model.md has all)."""
-    sc = results.scenario
-    items = [f"Services: {', '.join(service_text(n, s) for n, s in sc.services.items())}. "
-             "A job holds its worker for its whole visit, calls and publish included; "
-             "synchronous requests go before queued messages."]
-    policies: dict[str, list[str]] = {}
-    for name, arch in sc.architectures.items():
-        styles = {arch.link_style(link.key) for link in sc.flow.links}
-        for text in (call_text(arch) if "call" in styles else None,
-                     event_text(arch) if "event" in styles else None):
-            if text:
-                policies.setdefault(text, []).append(name)
-    items += [f"{' and '.join(names)}, {text}" for text, names in policies.items()]
-    items.append(f"Not modelled: {NOT_MODELLED}. See docs/model.md for every rule and source.")
-    return [("h2", "Modelling assumptions that matter here"), ("list", items)]
-
-
-def call_text(arch) -> str:
-    """The call policy of an architecture, in words."""
-    c = arch.call
-    retries = plural(c.retries, "retry", "retries")
-    return (f"calls: {minutes(c.timeout)} timeout per try, {retries}, exponential backoff "
-            f"from {minutes(c.backoff)}"
-            f"{' with full jitter' if c.jitter else ''}; the caller holds its worker while it "
-            "waits, and a timed-out call is not cancelled at the callee (its work is wasted). "
-            f"{patterns_text(c)}")
-
-
-def patterns_text(c) -> str:
-    """The resilience patterns of a call policy, in words (or that there are none)."""
-    items = []
-    if c.circuit_breaker is not None:
-        b = c.circuit_breaker
-        items.append(f"a circuit breaker per link (opens at {b.failure_rate:.0%} failures of "
-                     f"the last {b.window} calls, at least {b.min_calls}; open "
-                     f"{minutes(b.open_for)}, then {plural(b.half_open_calls, 'trial call')})")
-    if c.bulkhead is not None:
-        items.append(f"a bulkhead of {c.bulkhead} calls in flight per link")
-    if c.retry_budget is not None:
-        items.append(f"a retry budget of {c.retry_budget:.0%} of calls per service")
-    if not items:
-        return "No circuit breaker, bulkhead or retry budget."
-    return "Resilience: " + "; ".join(items) + "."
-
-
-def event_text(arch) -> str:
-    """The bus and queue policy of an architecture, in words."""
-    q, b = arch.queue, arch.bus
-    cap = f", capped at {b.throughput:g} events/s" if b.throughput else ""
-    return (f"events: bus latency {dist_text(b.latency)}{cap}, a calibration parameter (AWS "
-            f"publishes no figure); publishes retried {plural(b.publish_retries, 'time')}; "
-            f"{'an outbox, so a publish cannot fail' if arch.outbox else 'no outbox'}. Queues "
-            f"deliver at least once: visibility timeout {minutes(q.visibility_timeout)}, dead "
-            f"letter after {plural(q.max_receives, 'receive')} (about "
-            f"{minutes(q.visibility_timeout * q.max_receives)} of failures), FIFO among "
-            "visible messages.")
-
-
-def service_text(name: str, spec) -> str:
-    """'payment (32 workers, unbounded queue, exponential, mean 50 ms)'."""
-    queue = "unbounded queue" if spec.queue is None else f"queue {spec.queue}"
-    return f"{name} ({plural(spec.workers, 'worker')}, {queue}, {dist_text(spec.time)})"
-
-
-def dist_text(d) -> str:
-    """'exponential, mean 50 ms', 'lognormal, mean 54 ms, cv 0.38', 'uniform 1 ms-2 ms'."""
-    def ms(x: float) -> str:  # a time in the unit that reads best
-        return f"{x * 1000:g} ms" if x < 1 else f"{x:g} s"
-    if d.dist == "uniform":
-        return f"uniform {ms(d.low)}-{ms(d.high)}"
-    if d.dist == "empirical":
-        return f"empirical, {len(d.samples)} samples"
-    text = f"{d.dist}, mean {ms(d.mean)}"
-    return text + (f", cv {d.cv:g}" if d.dist in ("lognormal", "gamma") else "")
 
 
 def reproduce(results, name: str) -> list[tuple]:

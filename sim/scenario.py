@@ -22,9 +22,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from annotated_types import Ge, Gt, Le
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     Strict,
     field_validator,
@@ -33,16 +31,15 @@ from pydantic import (
 )
 
 from sim.dists import Dist
+from sim.errors import fail
 from sim.fields import Count0, Count1, Frozen, NonNegFloat, Probability
 from sim.policies import (
     Autoscaling,
     CallOverride,
     CallPolicy,
-    CircuitBreaker,
     ConsumerScaling,
     LoadShedding,
 )
-from sim.errors import fail
 from sim.units import PositiveSeconds, Seconds, parse_time
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
