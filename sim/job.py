@@ -20,6 +20,7 @@ services reached by ``event`` links (each decides locally: it undoes its step on
 from __future__ import annotations
 
 from sim.faults import ERRORS, OUTAGE
+from sim.idempotency import ANSWERED, IN_PROGRESS, WORK
 
 # How long a request that already holds a worker (it waited in the queue, or is a consumed
 # message) takes to fail when its service is in an outage: small, but not zero, so that
@@ -73,11 +74,11 @@ class Job:
                 return
         if self.op is None:
             order = self.order
-            if m.idempotency and m.rec.done_mask[order] & service.bit:
-                # A repeat of a step already done: answered from the idempotency key.
-                m.rec.absorbed += 1
-                m.clock.later(m.arch.idempotency_check * fault.factor, self.answer, None)
-                return
+            if m.keys is not None:
+                claim = m.keys.claim(self)
+                if claim is not WORK:
+                    self.repeat(claim)
+                    return
             # The order's own draw on its first visit to this step (inline: once per visit).
             visited = m.rec.visited
             if not visited[order] & service.bit:
@@ -105,6 +106,23 @@ class Job:
                 self.fail(failure)
                 return
         m.rec.step_done(order, service.bit, m.clock.env._now)
+        self.children()
+
+    def repeat(self, claim: str) -> None:
+        """A repeat met an idempotency key (sim.idempotency): answer, refuse, or skip work."""
+        m, service = self.m, self.service
+        check = m.arch.idempotency_check * service.fault.factor
+        if claim is ANSWERED:
+            m.rec.absorbed += 1
+            m.clock.later(check, self.answer, None)
+        elif claim is IN_PROGRESS:
+            m.clock.later(check, self.fail, m.error(service.name, "in_progress"))
+        else:  # the step's side effect is done: only the rest of the visit runs again
+            m.rec.absorbed += 1
+            m.clock.later(check, self.children)
+
+    def children(self) -> None:
+        """The step is done: visit the children, then answer."""
         self.i = 0
         self.next_group()
 
@@ -126,6 +144,8 @@ class Job:
 
     def abandon(self) -> None:
         """A hang ended: the worker is let go and the caller never hears back."""
+        if self.m.keys is not None and self.op is None:
+            self.m.keys.release(self, False)
         if self.message is not None:
             self.message.error = self.m.error(self.service.name, "hang")
             self.service.queue.processing -= 1
@@ -214,6 +234,8 @@ class Job:
             service.errors += 1
         service.jobs += 1
         service.sojourn_s += m.clock.env._now - self.t0
+        if m.keys is not None and self.op is None:
+            m.keys.release(self, error is None)
         message = self.message
         if message is not None:
             # Delete after success or a business failure (handled by compensation, not by

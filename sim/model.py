@@ -21,6 +21,7 @@ from sim.bus import Bus, LinkFault
 from sim.clock import Clock, Deadlines
 from sim.dists import Stream
 from sim.faults import fault_windows
+from sim.idempotency import IdempotencyKeys
 from sim.job import INF
 from sim.queues import MessageQueue
 from sim.recorder import (
@@ -86,7 +87,6 @@ class Model:
         self.scenario = scenario
         self.arch_name = architecture
         self.arch = scenario.architectures[architecture]
-        self.idempotency = self.arch.idempotency
         self.replication = replication
         self.clock = Clock()
         self.streams = Streams(scenario.seed, replication)
@@ -105,6 +105,7 @@ class Model:
         self._build_scaling()
         self._build_draws()
         self.rec = Recorder(len(self.steps), self.entry.bit)
+        self.keys = IdempotencyKeys(self.rec) if self.arch.idempotency else None
         self.jitter = Uniforms(self.streams.rng("jitter"))
         self.samples: list[tuple] = []
 

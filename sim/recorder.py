@@ -31,6 +31,7 @@ COLUMN_DEFAULTS = {
     "origin": array("i", [-1]) * BLOCK, "done_mask": array("q", [0]) * BLOCK,
     "comp_mask": array("q", [0]) * BLOCK, "need_mask": array("q", [0]) * BLOCK,
     "flags": array("b", [0]) * BLOCK, "visited": array("q", [0]) * BLOCK,
+    "key_mask": array("q", [0]) * BLOCK,
 }
 
 
@@ -52,6 +53,7 @@ class Recorder:
         self.need_mask = array("q")  # steps that need a compensation if done (business failures)
         self.flags = array("b")
         self.visited = array("q")  # steps that started their own work at least once
+        self.key_mask = array("q")  # steps whose idempotency key is stored (sim.idempotency)
         self.n = 0  # orders so far; the columns hold ``capacity`` rows, the first n in use
         self.capacity = 0
         self.in_system = 0  # orders waiting for the client's answer

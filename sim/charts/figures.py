@@ -153,11 +153,12 @@ def chart_services(results) -> Figure:
         for arch, g in data[data["service"] == service].groupby("architecture", sort=False):
             left.step(g["time_s"], g["queued"], where="post", color=colours[arch], lw=lw[arch])
             right.step(g["time_s"], g["busy"], where="post", color=colours[arch], lw=lw[arch])
+            # Workers provisioned, per architecture: autoscaling moves it over time.
+            right.step(g["time_s"], g["workers"], where="post", color=colours[arch], lw=0.9,
+                       ls=":", zorder=1)
         # A queue of a few requests is noise: below MIN_QUEUE the axis does not zoom in.
         left.set_ylim(top=max(left.get_ylim()[1], MIN_QUEUE))
-        pool = data[(data["service"] == service)].groupby("time_s")["workers"].max()
-        right.step(pool.index, pool.to_numpy(), where="post", color="0.4", lw=0.8, ls=":",
-                   zorder=1)
+        pool = data.loc[data["service"] == service, "workers"]
         right.set_ylim(0, max(pool.max(), 1) * 1.1)
         left.set_ylabel(service, fontweight="bold")
         for ax in (left, right):
@@ -167,7 +168,7 @@ def chart_services(results) -> Figure:
             if row < len(services) - 1:
                 ax.set_xlabel("")
     axes[0, 0].set_title("queued: requests waiting + messages in queue", fontsize=9)
-    axes[0, 1].set_title("busy workers (dotted: pool size)", fontsize=9)
+    axes[0, 1].set_title("busy workers (dotted: workers provisioned)", fontsize=9)
     fig.suptitle(f"Where the work piles up: services per {sc.window:g} s window, "
                  "mean of replications", fontweight="bold")
     handles = [Line2D([], [], color=c, lw=2, label=a) for a, c in colours.items()]
