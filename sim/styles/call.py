@@ -88,7 +88,9 @@ class Call:
         self.timed_out = timed_out
         if self.through:
             self.through = False
-            self.gate.done(error is not None)
+            # A business failure is an answer, not a fault: it does not count against the
+            # breaker (resilience4j's ignoreExceptions for business exceptions).
+            self.gate.done(error is not None and not error.business)
         if error is None or error.business or self.tries > self.policy.retries:
             self.finish(error)
             return

@@ -73,3 +73,17 @@ def test_patterns_are_off_by_default():
     m, rec = run(sc, "rr", [1, 2, 3, 4, 5, 6])
     assert m.gates == {} and m.budgets == {}
     assert rec.stats["retries"] == 12
+
+
+def test_business_failures_do_not_count_against_the_breaker():
+    breaker = {"window": 2, "min_calls": 2, "failure_rate": 0.5, "open_for": 10,
+               "half_open_calls": 1}
+    sc = make({"order": 0.1, "payment": 0.2}, ["order -> payment"], rr(circuit_breaker=breaker),
+              flow={"entry": "order", "links": ["order -> payment"],
+                    "business_failures": [{"name": "declined", "at": "payment",
+                                           "probability": 1.0}]})
+    m, rec = run(sc, "rr", [1, 2, 3])
+    # Every order is declined by payment; the breaker stays closed, every call reaches it.
+    assert rec.orders["error_origin"].tolist() == ["payment:business:declined"] * 3
+    assert m.services["payment"].visits == 3
+    assert m.gates["order", "payment"].breaker.state == "closed"
