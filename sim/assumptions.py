@@ -104,8 +104,10 @@ def event_text(arch) -> str:
 def idempotency_text(arch) -> str:
     """What a repeated request or message does in an architecture."""
     if arch.idempotency:
-        return (f"idempotency keys: a repeat (a retried call, a redelivered message) is "
-                f"answered in {minutes(arch.idempotency_check)} without doing its step again.")
+        return (f"idempotency keys: a repeat (a retried call, a redelivered message) of a "
+                f"visit that succeeded is answered in {minutes(arch.idempotency_check)} "
+                "without doing its step again; one that comes while the first still runs is "
+                "refused (in progress); after a failed visit only what was not done is redone.")
     return ("no idempotency keys: a repeat (a retried call, a redelivered message) does its "
             "step again, and an order with a step done twice counts as inconsistent.")
 
