@@ -4,7 +4,8 @@ Each example is a random tree of 2-5 services with 1-4 workers, bounded or unbou
 queues, constant or exponential times and a rate that may overload them; two or three
 architectures (all ``call``, all ``event``, random per-link mixes) with random call, bus and
 queue policies (small visibility timeouts and max_receives, short retention, concurrency,
-bus throughput caps, outbox); faults of every kind on services, links and the bus, in
+bus throughput caps, outbox; breakers, bulkheads, retry budgets, per-link overrides, load
+shedding, idempotency keys, autoscaling and Lambda-like consumers); faults of every kind on services, links and the bus, in
 windows or as MTBF/MTTR processes; a business failure with compensations; client timeouts
 and retries. Runs last 20-60 s plus a 20 s drain.
 
@@ -127,8 +128,33 @@ def architecture(draw, style: str | None, keys: list[str]):
         queue["retention"] = _time(draw, 0.5, 30.0)
     if draw(st.integers(0, 3)) == 0:
         queue["concurrency"] = draw(st.integers(1, 3))
-    arch["queue"] = queue
     arch["outbox"] = draw(st.integers(0, 3)) == 0
+    # Issue 9's patterns, each in about a quarter of the architectures.
+    if draw(st.integers(0, 3)) == 0:
+        arch["call"]["circuit_breaker"] = {
+            "window": draw(st.integers(2, 10)), "min_calls": draw(st.integers(1, 5)),
+            "failure_rate": draw(st.sampled_from([0.2, 0.5, 1.0])),
+            "open_for": _time(draw, 0.2, 5.0), "half_open_calls": draw(st.integers(1, 3))}
+    if draw(st.integers(0, 3)) == 0:
+        arch["call"]["bulkhead"] = draw(st.integers(1, 4))
+    if draw(st.integers(0, 3)) == 0:
+        arch["call"]["retry_budget"] = draw(st.sampled_from([0.1, 0.5, 1.0]))
+    calls = [k for k in keys if arch.get("links", {}).get(k, arch["style"]) == "call"]
+    if calls and draw(st.integers(0, 3)) == 0:
+        arch["call_overrides"] = {draw(st.sampled_from(calls)): {
+            "timeout": _time(draw, 0.05, 5.0), "bulkhead": draw(st.integers(1, 4))}}
+    if draw(st.integers(0, 3)) == 0:
+        shedding: dict = {"deadlines": draw(st.booleans())}
+        if draw(st.booleans()):
+            shedding["max_queue_age"] = _time(draw, 0.01, 2.0)
+        arch["load_shedding"] = shedding
+    arch["idempotency"] = draw(st.integers(0, 3)) == 0
+    if draw(st.integers(0, 3)) == 0:
+        start = draw(st.integers(1, 3))
+        queue["consumer_scaling"] = {"start": start, "max": start + draw(st.integers(0, 5)),
+                                     "ramp_per_minute": float(draw(st.integers(30, 600))),
+                                     "cold_start": _time(draw, 0.0, 1.0)}
+    arch["queue"] = queue
     return arch
 
 
@@ -175,6 +201,14 @@ def scenarios(draw):
             spec["queue"] = draw(st.integers(0, 5))
         if draw(st.booleans()):
             spec["ops"] = {"undo": draw(service_time())}
+        if draw(st.integers(0, 3)) == 0:
+            spec["autoscaling"] = {
+                "max_workers": spec["workers"] + draw(st.integers(0, 4)),
+                "target_utilisation": draw(st.sampled_from([0.3, 0.6, 0.9])),
+                "period": _time(draw, 0.5, 10.0), "scale_out_delay": _time(draw, 0.0, 5.0),
+                "cooldown": _time(draw, 0.0, 10.0)}
+            if draw(st.booleans()):
+                spec["autoscaling"]["target_backlog"] = float(draw(st.integers(1, 5)))
         services[name] = spec
     flow: dict = {"entry": names[0], "links": links}
     if draw(st.booleans()):
@@ -310,7 +344,8 @@ def check_origins(scenario, record) -> None:
     places = set(scenario.services) | {link.key for link in scenario.flow.links} | {"bus"}
     business = {f"business:{f.name}" for f in scenario.flow.business_failures}
     kinds = {"outage", "hang", "slowdown", "errors", "capacity", "timeout", "queue_full",
-             "throttled", "retention"} | business
+             "throttled", "retention", "circuit_open", "bulkhead", "deadline", "shed",
+             "in_progress"} | business
     for label in set(o["error_origin"]) - {""}:
         where, kind = label.split(":", 1)  # names have no colon; "business:<name>" has one
         assert where in places and kind in kinds, label
@@ -339,21 +374,26 @@ def check_messages(model, record) -> None:
         assert s["messages_sent"] == s["published"] == 0
 
 
-def check_workers(scenario, record) -> None:
+def check_workers(scenario, model, record) -> None:
     lost = {f.target for f in scenario.faults if f.kind == "capacity"}
     for name, g in record.services.groupby("service"):
         spec = scenario.services[name]
+        # With autoscaling the pool moves within its history; a worker removed by a scale-in
+        # finishes its job first, so busy may exceed the current workers for a while.
+        scaler = model.scalers.get(name)
+        cap = spec.workers if scaler is None else max(w for _, w in scaler.history)
+        assert record.stats["services"][name]["peak_workers"] == cap, name
         assert (g["busy"] >= 0).all() and (g["waiting"] >= 0).all(), name
-        assert (g["busy"] <= spec.workers).all(), name
-        assert (g["workers"] <= spec.workers).all(), name
-        if name not in lost:
+        assert (g["busy"] <= cap).all(), name
+        assert (g["workers"] <= cap).all(), name
+        if name not in lost and scaler is None:
             assert (g["busy"] <= g["workers"]).all(), name
         if spec.queue is not None:
             assert (g["waiting"] <= spec.queue).all(), name
         assert (g.loc[g["busy"] < g["workers"], "waiting"] == 0).all(), name
         # The busy-worker integral grows by at most workers x elapsed time.
         t, area = g["time_s"].to_numpy(), g["area_busy"].to_numpy()
-        assert (np.diff(area) <= spec.workers * np.diff(t) + 1e-9).all(), name
+        assert (np.diff(area) <= cap * np.diff(t) + 1e-9).all(), name
 
 
 def check_little(model, record) -> None:
@@ -382,7 +422,8 @@ def check_propagation(record) -> None:
 
 def check_service_stats(record) -> None:
     for name, s in record.stats["services"].items():
-        assert 0 <= s["jobs"] <= s["visits"], name
+        # A request dropped by load shedding held a worker for no time and did no work.
+        assert 0 <= s["jobs"] <= s["visits"] + s["shed"], name
         assert min(s["sojourn_s"], s["area_busy"], s["area_waiting"]) >= 0, name
 
 
@@ -392,7 +433,7 @@ def check_run(scenario, arch, model, record) -> None:
     check_origins(scenario, record)
     check_in_flight_pending(model, record)
     check_messages(model, record)
-    check_workers(scenario, record)
+    check_workers(scenario, model, record)
     check_little(model, record)
     check_propagation(record)
     check_service_stats(record)
