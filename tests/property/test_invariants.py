@@ -5,9 +5,9 @@ queues, constant or exponential times and a rate that may overload them; two or 
 architectures (all ``call``, all ``event``, random per-link mixes) with random call, bus and
 queue policies (small visibility timeouts and max_receives, short retention, concurrency,
 bus throughput caps, outbox; breakers, bulkheads, retry budgets, per-link overrides, load
-shedding, idempotency keys, autoscaling and Lambda-like consumers); faults of every kind on services, links and the bus, in
-windows or as MTBF/MTTR processes; a business failure with compensations; client timeouts
-and retries. Runs last 20-60 s plus a 20 s drain.
+shedding, idempotency keys, autoscaling and Lambda-like consumers); faults of every kind
+on services, links and the bus, in windows or as MTBF/MTTR processes; a business failure
+with compensations; client timeouts and retries. Runs last 20-60 s plus a 20 s drain.
 
 What every run must satisfy:
 
