@@ -140,6 +140,33 @@ def capacity_text(sc, arch) -> str | None:
             + " (consumer scaling replaces a consumer's autoscaling).")
 
 
+def defence_names(sc, arch) -> list[str]:
+    """The resilience and elasticity patterns an architecture turns on, by name."""
+    c, names = arch.call, []
+    overrides = arch.call_overrides.values()
+    if c.circuit_breaker is not None or any(o.circuit_breaker for o in overrides):
+        names.append("circuit breakers")
+    if c.bulkhead is not None or any(o.bulkhead for o in overrides):
+        names.append("bulkheads")
+    if c.retry_budget is not None:
+        names.append(f"retry budget {c.retry_budget:.0%}")
+    if arch.call_overrides:
+        names.append(f"call overrides on {', '.join(arch.call_overrides)}")
+    shedding = arch.load_shedding
+    if shedding is not None and shedding.deadlines:
+        names.append("deadline propagation")
+    if shedding is not None and shedding.max_queue_age is not None:
+        names.append(f"shedding after {minutes(shedding.max_queue_age)} waiting")
+    if arch.idempotency:
+        names.append("idempotency keys")
+    scaled = [n for n, spec in sc.services.items() if arch.service_autoscaling(n, spec)]
+    if scaled:
+        names.append(f"autoscaling ({', '.join(scaled)})")
+    if arch.queue.consumer_scaling is not None:
+        names.append("Lambda-like consumers")
+    return names
+
+
 def service_text(name: str, spec) -> str:
     """'payment (32 workers, unbounded queue, exponential, mean 50 ms)'."""
     queue = "unbounded queue" if spec.queue is None else f"queue {spec.queue}"

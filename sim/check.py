@@ -16,6 +16,7 @@ children, the largest for parallel ones), as if every link were a call.
 
 from __future__ import annotations
 
+from sim.assumptions import defence_names
 from sim.scenario import Flow, Scenario
 
 
@@ -134,6 +135,8 @@ def _architectures(s: Scenario) -> str:
         lines.append(f"  {name}: {arch.style}" + (" + outbox" if arch.outbox else ""))
         for link in s.flow.links:
             lines.append(f"    {link.key}: {arch.link_style(link.key)}")
+        defences = defence_names(s, arch)
+        lines.append(f"    defences: {', '.join(defences) if defences else 'none'}")
     return "\n".join(lines)
 
 

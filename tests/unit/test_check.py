@@ -87,3 +87,14 @@ def test_prime_day_peak_saturates_something_in_call_style():
     by = {x["service"]: x for x in r}
     assert by["fulfillment"]["util_call_peak"] >= 1 > by["fulfillment"]["util_peak"]
     assert all(x["util_call_base"] <= 0.5 for x in r)
+
+
+def test_check_names_the_defences_of_each_architecture():
+    text = explain(load_scenario(builtin_path("resilient_rr_vs_ed")))
+    blocks = text.split("Architectures:")[1].split("Faults")[0]
+    defences = [line.strip() for line in blocks.splitlines() if "defences:" in line]
+    assert defences[0] == "defences: none"  # request-response, naive
+    assert defences[1].startswith("defences: circuit breakers, bulkheads, retry budget 10%")
+    assert "deadline propagation" in defences[1] and "idempotency keys" in defences[1]
+    assert defences[3] == ("defences: idempotency keys, autoscaling (order), "
+                           "Lambda-like consumers")
