@@ -23,6 +23,10 @@ class Clock:
     def __init__(self):
         self.env = Environment()
         self.events = 0
+        # SimPy's heap and id counter, bound once (the environment never replaces them):
+        # ``later`` runs about once per visit, so each attribute load there counts.
+        self._queue = self.env._queue
+        self._eid = self.env._eid
 
     @property
     def now(self) -> float:
@@ -33,26 +37,27 @@ class Clock:
 
     def later(self, delay: float, fn, *args) -> None:
         """Call ``fn(*args)`` ``delay`` (>= 0) seconds from now."""
-        env = self.env
         self.events += 1
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), (fn, args)))
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), (fn, args)))
 
     def at(self, when: float, fn, *args) -> None:
         """Call ``fn(*args)`` at absolute time ``when`` (>= now)."""
-        env = self.env
         self.events += 1
-        heappush(env._queue, (when, NORMAL, next(env._eid), (fn, args)))
+        heappush(self._queue, (when, NORMAL, next(self._eid), (fn, args)))
 
     def run(self, until: float) -> None:
         """Process every event due before ``until``; the clock then reads ``until``."""
         env = self.env
         queue = env._queue
-        while queue and queue[0][0] < until:
-            event = queue[0][3]
+        while queue:
+            entry = queue[0]
+            if entry[0] >= until:
+                break
+            event = entry[3]
             if event.__class__ is tuple:
-                env._now = heappop(queue)[0]
-                fn, args = event
-                fn(*args)
+                heappop(queue)
+                env._now = entry[0]
+                event[0](*event[1])
             else:
                 env.step()
         env._now = until

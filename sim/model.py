@@ -276,8 +276,8 @@ class Model:
         link = self.link_faults.get(key) if self.link_faults else None
         gate = self.gates.get(key) if self.gates else None
         budget = self.budgets.get(caller.name) if self.budgets else None
-        Call(self, order, callee, op, self.call_policy, link, on_result, gate=gate,
-             budget=budget).attempt()
+        Call(self, order, callee, op, self.call_policy, link, on_result, False, gate,
+             budget).attempt()
 
     def _build_resilience(self) -> None:
         """Gates (breaker, bulkhead) of every call link and retry budgets of every caller."""
@@ -319,7 +319,7 @@ class Model:
         order = rec.new_order(t)
         if order % DRAW_BLOCK == 0:
             self._draw_block(order)
-        ClientCall(self, order, self.entry, None, self.client_policy, None, top=True).attempt()
+        ClientCall(self, order, self.entry, None, self.client_policy, None, None, True).attempt()
         nxt = next(self._arrivals, None)
         if nxt is not None:
             self.clock.later(nxt - t, self._arrive, nxt)

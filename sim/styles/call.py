@@ -64,7 +64,7 @@ class Call:
         if callee.fault.down:
             callee.visits += 1
             return self.answered(m.error(callee.name, OUTAGE))
-        job = Job(m, self.order, callee, self.op, self, factor=factor, top=self.top)
+        job = Job(m, self.order, callee, self.op, self, None, factor, self.top)
         self.policy.deadlines.add(job)
         if link is not None and link.hung:
             return  # the request is lost on the link: only the timeout will answer

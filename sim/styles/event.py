@@ -63,6 +63,6 @@ def publish(m, service, order: int, targets, on_done) -> None:
 
 def consume(m, service, message) -> None:
     """Start the job of a message just received by ``service`` (a worker is already held)."""
-    Job(m, message.order, service, message.op, None, message=message, top=True).start()
+    Job(m, message.order, service, message.op, None, message, 1.0, True).start()
 
 
