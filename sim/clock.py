@@ -10,6 +10,7 @@ dispatches timers directly and hands any other SimPy event to ``Environment.step
 
 from __future__ import annotations
 
+import gc
 from collections import deque
 from heapq import heappop, heappush
 
@@ -46,20 +47,31 @@ class Clock:
         heappush(self._queue, (when, NORMAL, next(self._eid), (fn, args)))
 
     def run(self, until: float) -> None:
-        """Process every event due before ``until``; the clock then reads ``until``."""
+        """Process every event due before ``until``; the clock then reads ``until``.
+
+        The cyclic garbage collector is paused meanwhile (and restored after): the engine's
+        per-event objects form no reference cycles (none found in any built-in scenario),
+        so its passes, over every object of the process, only cost time (~20 % of a run).
+        """
         env = self.env
         queue = env._queue
-        while queue:
-            entry = queue[0]
-            if entry[0] >= until:
-                break
-            event = entry[3]
-            if event.__class__ is tuple:
-                heappop(queue)
-                env._now = entry[0]
-                event[0](*event[1])
-            else:
-                env.step()
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while queue:
+                entry = queue[0]
+                if entry[0] >= until:
+                    break
+                event = entry[3]
+                if event.__class__ is tuple:
+                    heappop(queue)
+                    env._now = entry[0]
+                    event[0](*event[1])
+                else:
+                    env.step()
+        finally:
+            if collecting:
+                gc.enable()
         env._now = until
 
 
