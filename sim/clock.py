@@ -84,17 +84,18 @@ class Deadlines:
     lazily: ``item.live`` says whether it still waits, ``item.expire()`` is its timeout.
     """
 
-    __slots__ = ("clock", "delay", "due", "armed")
+    __slots__ = ("clock", "env", "delay", "due", "armed")
 
     def __init__(self, clock: Clock, delay: float):
         self.clock = clock
+        self.env = clock.env
         self.delay = delay
         self.due: deque = deque()
         self.armed = False
 
     def add(self, item) -> None:
         """Expire ``item`` ``delay`` seconds from now unless it is no longer live by then."""
-        when = self.clock.env._now + self.delay
+        when = self.env._now + self.delay
         self.due.append((when, item))
         if not self.armed:
             self.armed = True

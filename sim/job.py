@@ -100,7 +100,7 @@ class Job:
             if failure is not None:
                 self.fail(failure)
                 return
-        m.rec.step_done(order, service.bit, m.clock.env._now)
+        m.rec.step_done(order, service.bit, service.env._now)
         self.i = 0
         self.next_group()
 
@@ -187,7 +187,7 @@ class Job:
         if error is not None and error.where == service.name:
             service.errors += 1
         service.jobs += 1
-        service.sojourn_s += m.clock.env._now - self.t0
+        service.sojourn_s += service.env._now - self.t0
         message = self.message
         if message is not None:
             # Delete after success or a business failure (handled by compensation, not by

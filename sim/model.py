@@ -272,10 +272,7 @@ class Model:
             self.rec.compensation_done(order, service.bit, self.clock.env._now)
 
     def call(self, order: int, caller: Service, callee: Service, op, on_result) -> None:
-        key = (caller.name, callee.name)
-        link = self.link_faults.get(key) if self.link_faults else None
-        gate = self.gates.get(key) if self.gates else None
-        budget = self.budgets.get(caller.name) if self.budgets else None
+        link, gate, budget = self.routes[caller.index][callee.index]
         Call(self, order, callee, op, self.call_policy, link, on_result, False, gate,
              budget).attempt()
 
@@ -292,6 +289,13 @@ class Model:
                     self.gates[link.parent, link.child] = Gate(link.key, breaker, policy.bulkhead)
         if policy.retry_budget is not None:
             self.budgets = {name: RetryBudget(policy.retry_budget) for name in self.steps}
+        # What stands on a call from one service to another, looked up once here rather
+        # than on every call: routes[caller index][callee index] = (link fault, gate, budget).
+        self.routes = [
+            [(self.link_faults.get((caller, callee)), self.gates.get((caller, callee)),
+              self.budgets.get(caller)) for callee in self.steps]
+            for caller in self.steps
+        ]
 
     def publish(self, service: Service, order: int, targets, on_done) -> None:
         event.publish(self, service, order, targets, on_done)

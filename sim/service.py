@@ -107,11 +107,17 @@ class Service:
 
     def notify(self) -> None:
         """A message became visible in our queue: take it if a worker is idle."""
-        if self.busy < self.workers and not self.waiting:
+        busy = self.busy
+        if busy < self.workers and not self.waiting:
             message = self.queue.receive()
             if message is not None:
-                self._level()
-                self.busy += 1
+                now = self.env._now  # ``_level`` inline, as in ``request``
+                dt = now - self._t
+                if dt:
+                    self.area_busy += busy * dt
+                    self.area_waiting += len(self.waiting) * dt
+                    self._t = now
+                self.busy = busy + 1
                 self.consume(message)
 
     def _refit(self) -> None:
