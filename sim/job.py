@@ -69,15 +69,17 @@ class Job:
                 return
         if self.op is None:
             order = self.order
-            if m.idempotency and m.rec.done_mask[order] & service.bit:
+            bit = service.bit
+            rec = m.rec
+            if m.idempotency and rec.done_mask[order] & bit:
                 # A repeat of a step already done: answered from the idempotency key.
-                m.rec.absorbed += 1
+                rec.absorbed += 1
                 m.clock.later(m.arch.idempotency_check * fault.factor, self.answer, None)
                 return
             # The order's own draw on its first visit to this step (inline: once per visit).
-            visited = m.rec.visited
-            if not visited[order] & service.bit:
-                visited[order] |= service.bit
+            visited = rec.visited
+            if not visited[order] & bit:
+                visited[order] |= bit
                 work = m.work[service.index][order]
             else:
                 work = m.rework[service.index].next()

@@ -23,9 +23,16 @@ VISIBLE, IN_FLIGHT, DELETED, DEAD, DROPPED = range(5)
 
 
 class Message:
-    """One copy of an event for one subscriber: the order, the operation, its receive history."""
+    """One copy of an event for one subscriber: the order, the operation, its receive history.
 
-    __slots__ = ("order", "op", "sent_s", "receives", "state", "error")
+    A received message is also the item of its queue's visibility timeouts (a
+    :class:`~sim.clock.Deadlines` item): ``live`` while it is in flight. A message is
+    received again only after its visibility timeout expired, so at most one timeout of it
+    is ever pending, and "in flight" always refers to the latest receive (one object less
+    per receive than a separate receipt).
+    """
+
+    __slots__ = ("order", "op", "sent_s", "receives", "state", "error", "queue")
 
     def __init__(self, order: int, op: str | None, sent_s: float):
         self.order = order
@@ -34,25 +41,14 @@ class Message:
         self.receives = 0
         self.state = VISIBLE
         self.error = None  # the last processing error, the origin if it is dead-lettered
-
-
-class Receipt:
-    """One receive of a message: live while the message is in flight under this receive."""
-
-    __slots__ = ("queue", "message", "receive")
-
-    def __init__(self, queue, message: Message):
-        self.queue = queue
-        self.message = message
-        self.receive = message.receives
+        self.queue = None  # the MessageQueue that received it last
 
     @property
     def live(self) -> bool:
-        message = self.message
-        return message.state == IN_FLIGHT and message.receives == self.receive
+        return self.state == IN_FLIGHT
 
     def expire(self) -> None:
-        self.queue.expire(self.message)
+        self.queue.expire(self)
 
 
 class MessageQueue:
@@ -117,7 +113,8 @@ class MessageQueue:
             self.in_flight += 1
             self.processing += 1
             self.received += 1
-            self.deadlines.add(Receipt(self, message))
+            message.queue = self
+            self.deadlines.add(message)
             return message
         return None
 
