@@ -66,19 +66,19 @@ class Service:
         """Ask for a worker: ``start()`` runs now or when one frees; False if the queue is full."""
         busy = self.busy
         waiting = self.waiting
-        if busy < self.workers:
+        free = busy < self.workers
+        if free or len(waiting) < self.limit:
             now = self.env._now
             dt = now - self._t
             if dt:
                 self.area_busy += busy * dt
                 self.area_waiting += len(waiting) * dt
                 self._t = now
-            self.busy = busy + 1
-            start()
-            return True
-        if len(waiting) < self.limit:
-            self._level()
-            waiting.append(start)
+            if free:
+                self.busy = busy + 1
+                start()
+            else:
+                waiting.append(start)
             return True
         self.rejected += 1
         return False
