@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import gc
 from collections import deque
+from copy import copy
 from heapq import heappop, heappush
+from types import MethodType
 
 from simpy.core import Environment
-from simpy.events import NORMAL
+from simpy.events import NORMAL, Event
 
 
 class Clock:
@@ -23,7 +25,6 @@ class Clock:
 
     def __init__(self):
         self.env = Environment()
-        self.events = 0
         # SimPy's heap and id counter, bound once (the environment never replaces them):
         # ``later`` runs about once per visit, so each attribute load there counts.
         self._queue = self.env._queue
@@ -33,18 +34,23 @@ class Clock:
     def now(self) -> float:
         return self.env._now
 
-    # A timer is a heap entry (time, priority, id, (fn, args)): a plain tuple is the
-    # cheapest object to build, and ``run`` tells it from a SimPy event by its class.
+    @property
+    def events(self) -> int:
+        """Events scheduled so far: every timer (and any SimPy event) takes the next id."""
+        return next(copy(self._eid))
+
+    # A timer is a heap entry (time, priority, id, fn) for a call without arguments (most:
+    # a job's ``worked``), else (time, priority, id, (fn, args)): the cheapest objects to
+    # build and to call, and ``run`` tells them from a SimPy event by their class.
 
     def later(self, delay: float, fn, *args) -> None:
         """Call ``fn(*args)`` ``delay`` (>= 0) seconds from now."""
-        self.events += 1
-        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), (fn, args)))
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid),
+                               (fn, args) if args else fn))
 
     def at(self, when: float, fn, *args) -> None:
         """Call ``fn(*args)`` at absolute time ``when`` (>= now)."""
-        self.events += 1
-        heappush(self._queue, (when, NORMAL, next(self._eid), (fn, args)))
+        heappush(self._queue, (when, NORMAL, next(self._eid), (fn, args) if args else fn))
 
     def run(self, until: float) -> None:
         """Process every event due before ``until``; the clock then reads ``until``.
@@ -58,17 +64,28 @@ class Clock:
         collecting = gc.isenabled()
         gc.disable()
         try:
+            # Pop first and put back the one entry that is not ours to run (due at or after
+            # ``until``, or a SimPy event): ids are unique, so the heap pops in the same
+            # order whatever its layout, and the common case indexes the heap once.
             while queue:
-                entry = queue[0]
+                entry = heappop(queue)
                 if entry[0] >= until:
+                    heappush(queue, entry)
                     break
                 event = entry[3]
-                if event.__class__ is tuple:
-                    heappop(queue)
+                kind = event.__class__
+                if kind is MethodType:
+                    env._now = entry[0]
+                    event()
+                elif kind is tuple:
                     env._now = entry[0]
                     event[0](*event[1])
-                else:
+                elif isinstance(event, Event):
+                    heappush(queue, entry)
                     env.step()
+                else:  # a timer of another callable without arguments
+                    env._now = entry[0]
+                    event()
         finally:
             if collecting:
                 gc.enable()

@@ -103,8 +103,8 @@ class Job:
                 self.fail(failure)
                 return
         m.rec.step_done(order, service.bit, service.env._now)
-        self.i = 0
         if service.call_groups:
+            self.i = 0
             self.next_group()
         else:  # no calls to make: next_group's last step, inline (one call less per visit)
             targets = service.event_targets
@@ -192,7 +192,7 @@ class Job:
 
     def answer(self, error) -> None:
         """Give the worker back and answer whoever asked."""
-        service, m = self.service, self.m
+        service = self.service
         if error is not None and error.where == service.name:
             service.errors += 1
         service.jobs += 1
@@ -210,7 +210,7 @@ class Job:
                 self.live = False
                 self.call.answered(error)
             elif error is None:
-                m.rec.wasted += 1  # the caller gave up: this work was for nothing
+                self.m.rec.wasted += 1  # the caller gave up: this work was for nothing
 
     def expire(self) -> None:
         """The caller's timeout ran out before the answer came."""

@@ -72,7 +72,8 @@ class Service:
             dt = now - self._t
             if dt:
                 self.area_busy += busy * dt
-                self.area_waiting += len(waiting) * dt
+                if waiting:  # (adding 0.0 for an empty queue would change nothing)
+                    self.area_waiting += len(waiting) * dt
                 self._t = now
             if free:
                 self.busy = busy + 1
@@ -91,7 +92,8 @@ class Service:
         dt = now - self._t
         if dt:
             self.area_busy += busy * dt
-            self.area_waiting += len(waiting) * dt
+            if waiting:  # (adding 0.0 for an empty queue would change nothing)
+                self.area_waiting += len(waiting) * dt
             self._t = now
         if busy <= self.workers:
             if waiting:
@@ -103,7 +105,7 @@ class Service:
                 if message is not None:
                     self.consume(message)
                     return
-        self.busy -= 1
+        self.busy = busy - 1
 
     def notify(self) -> None:
         """A message became visible in our queue: take it if a worker is idle."""
@@ -111,11 +113,10 @@ class Service:
         if busy < self.workers and not self.waiting:
             message = self.queue.receive()
             if message is not None:
-                now = self.env._now  # ``_level`` inline, as in ``request``
+                now = self.env._now  # ``_level`` inline, as in ``request`` (no one waits)
                 dt = now - self._t
                 if dt:
                     self.area_busy += busy * dt
-                    self.area_waiting += len(self.waiting) * dt
                     self._t = now
                 self.busy = busy + 1
                 self.consume(message)
