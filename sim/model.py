@@ -27,7 +27,7 @@ from sim.resilience import Breaker, Gate, RetryBudget
 from sim.service import Service
 from sim.streams import Streams, Uniforms
 from sim.styles import event
-from sim.styles.call import Call, ClientCall
+from sim.styles.call import Call
 from sim.traffic import arrival_times
 
 
@@ -323,7 +323,7 @@ class Model:
         order = rec.new_order(t)
         if order % DRAW_BLOCK == 0:
             self._draw_block(order)
-        ClientCall(self, order, self.entry, None, self.client_policy, None, None, True).attempt()
+        Call(self, order, self.entry, None, self.client_policy, None, None, True).attempt()
         nxt = next(self._arrivals, None)
         if nxt is not None:
             self.clock.later(nxt - t, self._arrive, nxt)
