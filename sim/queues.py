@@ -57,6 +57,7 @@ class MessageQueue:
     def __init__(self, model, service, policy):
         self.model = model
         self.clock = model.clock
+        self.env = model.clock.env
         self.service = service
         self.visibility_s = policy.visibility_timeout
         self.deadlines = Deadlines(self.clock, self.visibility_s)
@@ -94,7 +95,7 @@ class MessageQueue:
         if self.processing >= self.concurrency:
             return None
         visible = self.visible
-        now = self.clock.env._now
+        now = self.env._now
         while visible:
             message = visible.popleft()
             if message.state != VISIBLE:
@@ -122,13 +123,15 @@ class MessageQueue:
         """A consumer finished with ``message``: delete it on success, else leave it to expire."""
         self.processing -= 1
         if error is None:
-            if message.state == IN_FLIGHT:
+            state = message.state
+            if state == IN_FLIGHT:
                 self.in_flight -= 1
-            elif message.state == VISIBLE:
+            elif state == VISIBLE:
                 self.n_visible -= 1
-            if message.state in (IN_FLIGHT, VISIBLE):
-                message.state = DELETED
-                self.deleted += 1
+            else:
+                return  # already gone (deleted by an earlier receive, dead or dropped)
+            message.state = DELETED
+            self.deleted += 1
         else:
             message.error = error
 
