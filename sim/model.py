@@ -318,15 +318,18 @@ class Model:
 
     # -- running ------------------------------------------------------------------------
 
-    def _arrive(self, t: float) -> None:
-        rec = self.rec
-        order = rec.new_order(t)
+    def _arrive(self) -> None:
+        # The arrival's exact time waits in ``_next_arrival``: a timer without arguments is
+        # the cheapest kind (see sim.clock), and this one runs once per order.
+        t = self._next_arrival
+        order = self.rec.new_order(t)
         if order % DRAW_BLOCK == 0:
             self._draw_block(order)
         Call(self, order, self.entry, None, self.client_policy, None, None, True).attempt()
         nxt = next(self._arrivals, None)
         if nxt is not None:
-            self.clock.later(nxt - t, self._arrive, nxt)
+            self._next_arrival = nxt
+            self.clock.later(nxt - t, self._arrive)
 
     def _draw_block(self, first: int) -> None:
         """Draw the work of orders first .. first + DRAW_BLOCK - 1, in order of arrival: each
@@ -362,7 +365,8 @@ class Model:
         self._arrivals = iter(arrivals)
         first = next(self._arrivals, None)
         if first is not None:
-            self.clock.later(first, self._arrive, first)
+            self._next_arrival = first
+            self.clock.later(first, self._arrive)
         self.clock.later(0.0, self._sample, 0.0)
 
     def finish(self) -> RunRecord:

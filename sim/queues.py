@@ -34,14 +34,18 @@ class Message:
 
     __slots__ = ("order", "op", "sent_s", "receives", "state", "error", "queue")
 
-    def __init__(self, order: int, op: str | None, sent_s: float):
+    def __init__(self, order: int, op: str | None, sent_s: float, queue):
         self.order = order
         self.op = op
         self.sent_s = sent_s
         self.receives = 0
         self.state = VISIBLE
         self.error = None  # the last processing error, the origin if it is dead-lettered
-        self.queue = None  # the MessageQueue that received it last
+        self.queue = queue  # the subscriber's MessageQueue
+
+    def arrive(self) -> None:
+        """The bus hands the message to its queue (a timer without arguments, see sim.clock)."""
+        self.queue.send(self)
 
     @property
     def live(self) -> bool:
@@ -114,7 +118,6 @@ class MessageQueue:
             self.in_flight += 1
             self.processing += 1
             self.received += 1
-            message.queue = self
             self.deadlines.add(message)
             return message
         return None
