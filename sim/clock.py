@@ -66,25 +66,23 @@ class Clock:
         try:
             # Pop first and put back the one entry that is not ours to run (due at or after
             # ``until``, or a SimPy event): ids are unique, so the heap pops in the same
-            # order whatever its layout, and the common case indexes the heap once.
+            # order whatever its layout, and the common case reads the heap once.
             while queue:
-                entry = heappop(queue)
-                if entry[0] >= until:
-                    heappush(queue, entry)
+                when, priority, eid, event = heappop(queue)
+                if when >= until:
+                    heappush(queue, (when, priority, eid, event))
                     break
-                event = entry[3]
-                kind = event.__class__
-                if kind is MethodType:
-                    env._now = entry[0]
+                if event.__class__ is MethodType:
+                    env._now = when
                     event()
-                elif kind is tuple:
-                    env._now = entry[0]
+                elif event.__class__ is tuple:
+                    env._now = when
                     event[0](*event[1])
                 elif isinstance(event, Event):
-                    heappush(queue, entry)
+                    heappush(queue, (when, priority, eid, event))
                     env.step()
                 else:  # a timer of another callable without arguments
-                    env._now = entry[0]
+                    env._now = when
                     event()
         finally:
             if collecting:

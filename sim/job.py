@@ -78,8 +78,9 @@ class Job:
                 return
             # The order's own draw on its first visit to this step (inline: once per visit).
             visited = rec.visited
-            if not visited[order] & bit:
-                visited[order] |= bit
+            mask = visited[order]
+            if not mask & bit:
+                visited[order] = mask | bit
                 work = m.work[service.index][order]
             else:
                 work = m.rework[service.index].next()
