@@ -76,7 +76,10 @@ class Model:
         self.scenario = scenario
         self.arch_name = architecture
         self.arch = scenario.architectures[architecture]
+        # Architecture flags read on the hot path, copied out of the pydantic model (whose
+        # __getattr__ hook makes every attribute read slower).
         self.idempotency = self.arch.idempotency
+        self.outbox = self.arch.outbox
         self.replication = replication
         self.clock = Clock()
         self.streams = Streams(scenario.seed, replication)

@@ -51,7 +51,7 @@ class Publish:
 def publish(m, service, order: int, targets, on_done) -> None:
     """Publish one event for ``order`` to ``targets`` [(queue, link fault, op)], then ``on_done``."""
     bus = m.bus
-    if m.arch.outbox:
+    if m.outbox:
         bus.relay(order, targets)
         on_done(None)
     elif not bus.fault.active and bus.rate is None:  # the common case: accepted at once
