@@ -117,12 +117,18 @@ class Deadlines:
             self.clock.at(when, self._fire)
 
     def _fire(self) -> None:
-        now = self.clock.env._now
+        now = self.env._now
         due = self.due
-        while due and (due[0][0] <= now or not due[0][1].live):
-            when, item = due.popleft()
-            if when <= now and item.live:
-                item.expire()
+        while due:  # drop what is due (expiring the live) and what is settled; stop at a live item
+            when, item = due[0]
+            if when <= now:
+                due.popleft()
+                if item.live:
+                    item.expire()
+            elif item.live:
+                break
+            else:
+                due.popleft()
         if due:
             self.clock.at(due[0][0], self._fire)
         else:
