@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 from collections import deque
-from copy import copy
 from heapq import heappop, heappush
 from types import MethodType
 
@@ -25,6 +24,7 @@ class Clock:
 
     def __init__(self):
         self.env = Environment()
+        self.events = 0
         # SimPy's heap and id counter, bound once (the environment never replaces them):
         # ``later`` runs about once per visit, so each attribute load there counts.
         self._queue = self.env._queue
@@ -34,22 +34,19 @@ class Clock:
     def now(self) -> float:
         return self.env._now
 
-    @property
-    def events(self) -> int:
-        """Events scheduled so far: every timer (and any SimPy event) takes the next id."""
-        return next(copy(self._eid))
-
     # A timer is a heap entry (time, priority, id, fn) for a call without arguments (most:
     # a job's ``worked``), else (time, priority, id, (fn, args)): the cheapest objects to
     # build and to call, and ``run`` tells them from a SimPy event by their class.
 
     def later(self, delay: float, fn, *args) -> None:
         """Call ``fn(*args)`` ``delay`` (>= 0) seconds from now."""
+        self.events += 1
         heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid),
                                (fn, args) if args else fn))
 
     def at(self, when: float, fn, *args) -> None:
         """Call ``fn(*args)`` at absolute time ``when`` (>= now)."""
+        self.events += 1
         heappush(self._queue, (when, NORMAL, next(self._eid), (fn, args) if args else fn))
 
     def run(self, until: float) -> None:
