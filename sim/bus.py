@@ -72,7 +72,7 @@ class Bus:
         factor = self.fault.factor
         later = self.clock.later
         for queue, link_fault, op in targets:
-            message = Message(order, op, now)
+            message = Message(order, op, now, queue)
             delay = self.latency.next() * factor
             if link_fault is not None and link_fault.active:
                 if link_fault.down or link_fault.hung:
@@ -84,7 +84,7 @@ class Bus:
                     # backoff); one retry interval, an assumption, stands for that here.
                     delay += DELIVERY_RETRY_S
             self.delivered += 1
-            later(delay, queue.send, message)
+            later(delay, message.arrive)
 
     def relay(self, order: int, targets) -> None:
         """Outbox: the event is stored with the publisher's write and published when the bus is up."""

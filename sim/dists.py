@@ -11,6 +11,7 @@ lognormal and gamma are parametrised by mean and coefficient of variation
 from __future__ import annotations
 
 import math
+from itertools import chain, islice
 from typing import Annotated, Any, ClassVar, Literal
 
 import numpy as np
@@ -112,45 +113,39 @@ def sample(dist: Dist, rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.choice(np.asarray(dist.samples, dtype=float), n)
 
 
+def _blocks(dist: Dist, rng: np.random.Generator, block: int):
+    """Blocks of ``block`` draws, each drawn when it is asked for."""
+    while True:
+        yield sample(dist, rng, block).tolist()
+
+
 class Stream:
     """Single draws from `dist`, served from blocks of `block` pre-drawn values.
 
     The sequence depends only on (dist, rng state, block): the same inputs
     always give the same numbers. Values are Python floats (``.tolist()``),
     which are cheaper than numpy scalars in SimPy arithmetic.
+
+    ``next()`` is the ``__next__`` of a C-level iterator chaining the blocks (a block is
+    drawn when the previous one is used up), so a draw runs no Python code: the engine
+    makes one per bus delivery, retry and rework.
     """
 
-    __slots__ = ("dist", "rng", "block", "_buf", "_i")
+    __slots__ = ("dist", "rng", "block", "_draws", "next")
 
     def __init__(self, dist: Dist, rng: np.random.Generator, block: int = 1024):
         if block < 1:
             raise ValueError(f"block must be >= 1, got {block}")
         self.dist, self.rng, self.block = dist, rng, block
-        self._buf: list[float] = []
-        self._i = 0
+        self._draws = chain.from_iterable(_blocks(dist, rng, block))
+        self.next = self._draws.__next__  # next() -> the next draw, seconds
 
-    def next(self) -> float:
-        """The next draw, seconds."""
-        i = self._i
-        if i >= len(self._buf):
-            self._buf = sample(self.dist, self.rng, self.block).tolist()
-            i = 0
-        self._i = i + 1
-        return self._buf[i]
-
-    __next__ = next
+    def __next__(self) -> float:
+        return self.next()
 
     def __iter__(self) -> "Stream":
         return self
 
     def take(self, n: int) -> list[float]:
         """The next `n` draws (the same numbers `n` calls to `next` would give)."""
-        out: list[float] = []
-        while len(out) < n:
-            if self._i >= len(self._buf):
-                self._buf = sample(self.dist, self.rng, self.block).tolist()
-                self._i = 0
-            j = min(len(self._buf), self._i + n - len(out))
-            out.extend(self._buf[self._i:j])
-            self._i = j
-        return out
+        return list(islice(self._draws, n))

@@ -9,7 +9,6 @@ arrival, so the orders are identical across architectures (common random numbers
 
 from __future__ import annotations
 
-import functools
 import time
 from array import array
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from sim.scaling import Autoscaler, ConsumerScaler
 from sim.service import Service
 from sim.streams import Streams, Uniforms
 from sim.styles import event
-from sim.styles.call import Call, ClientCall
+from sim.styles.call import Call
 from sim.traffic import arrival_times
 
 DRAW_BLOCK = 1024  # orders whose random work is drawn at once
@@ -87,6 +86,9 @@ class Model:
         self.scenario = scenario
         self.arch_name = architecture
         self.arch = scenario.architectures[architecture]
+        # Architecture flags read on the hot path, copied out of the pydantic model (whose
+        # __getattr__ hook makes every attribute read slower).
+        self.outbox = self.arch.outbox
         self.replication = replication
         self.clock = Clock()
         self.streams = Streams(scenario.seed, replication)
@@ -160,7 +162,7 @@ class Model:
             self.services[name].event_targets = targets
 
     def _consumer(self, service):
-        return functools.partial(event.consume, self, service)
+        return event.Consumer(self, service).consume
 
     def _build_faults(self) -> None:
         for i, fault in enumerate(self.scenario.faults):
@@ -281,16 +283,15 @@ class Model:
         if self.rec.done_mask[order] & service.bit:
             self.rec.compensation_done(order, service.bit, self.clock.env._now)
 
+    # publish(service, order, targets, on_done): the event style's publish is this method
+    # itself (its first argument is the model), so a job's publish costs no wrapper call.
+    publish = event.publish
+
     def call(self, order: int, caller: Service, callee: Service, op, on_result,
              deadline: float = INF) -> None:
-        key = (caller.name, callee.name)
-        link = self.link_faults.get(key) if self.link_faults else None
-        gate = self.gates.get(key) if self.gates else None
-        budget = self.budgets.get(caller.name) if self.budgets else None
-        policy = self.link_policies.get(key, self.call_policy) if self.link_policies \
-            else self.call_policy
-        Call(self, order, callee, op, policy, link, on_result, gate=gate, budget=budget,
-             deadline=deadline).attempt()
+        link, gate, budget, policy = self.routes[caller.index][callee.index]
+        Call(self, order, callee, op, policy, link, on_result, False, gate, budget,
+             deadline).attempt()
 
     def _deadlines(self, timeout_s: float) -> Deadlines:
         """The one timer list of calls with timeout ``timeout_s`` (equal timeouts are FIFO)."""
@@ -329,6 +330,16 @@ class Model:
                 service.guarded = True
                 if shedding.max_queue_age is not None:
                     service.max_age = shedding.max_queue_age
+        # What stands on a call from one service to another, looked up once here rather
+        # than on every call: routes[caller index][callee index] = (link fault, gate, budget,
+        # policy).
+        self.routes = [
+            [(self.link_faults.get((caller, callee)), self.gates.get((caller, callee)),
+              self.budgets.get(caller),
+              self.link_policies.get((caller, callee), self.call_policy))
+             for callee in self.steps]
+            for caller in self.steps
+        ]
 
     def _build_scaling(self) -> None:
         """An autoscaler per autoscaled service; Lambda-like scaling of every queue consumer
@@ -344,8 +355,6 @@ class Model:
             if spec is not None:
                 self.scalers[name] = Autoscaler(self.clock, service, spec, self.horizon_s)
 
-    def publish(self, service: Service, order: int, targets, on_done) -> None:
-        event.publish(self, service, order, targets, on_done)
 
     def client_answered(self, order: int, error, timed_out: bool, attempts: int) -> None:
         now = self.clock.env._now
@@ -365,15 +374,18 @@ class Model:
 
     # -- running ------------------------------------------------------------------------
 
-    def _arrive(self, t: float) -> None:
-        rec = self.rec
-        order = rec.new_order(t)
+    def _arrive(self) -> None:
+        # The arrival's exact time waits in ``_next_arrival``: a timer without arguments is
+        # the cheapest kind (see sim.clock), and this one runs once per order.
+        t = self._next_arrival
+        order = self.rec.new_order(t)
         if order % DRAW_BLOCK == 0:
             self._draw_block(order)
-        ClientCall(self, order, self.entry, None, self.client_policy, None, top=True).attempt()
+        Call(self, order, self.entry, None, self.client_policy, None, None, True).attempt()
         nxt = next(self._arrivals, None)
         if nxt is not None:
-            self.clock.later(nxt - t, self._arrive, nxt)
+            self._next_arrival = nxt
+            self.clock.later(nxt - t, self._arrive)
 
     def _draw_block(self, first: int) -> None:
         """Draw the work of orders first .. first + DRAW_BLOCK - 1, in order of arrival: each
@@ -409,7 +421,8 @@ class Model:
         self._arrivals = iter(arrivals)
         first = next(self._arrivals, None)
         if first is not None:
-            self.clock.later(first, self._arrive, first)
+            self._next_arrival = first
+            self.clock.later(first, self._arrive)
         self.clock.later(0.0, self._sample, 0.0)
 
     def finish(self) -> RunRecord:

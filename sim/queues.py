@@ -23,36 +23,36 @@ VISIBLE, IN_FLIGHT, DELETED, DEAD, DROPPED = range(5)
 
 
 class Message:
-    """One copy of an event for one subscriber: the order, the operation, its receive history."""
+    """One copy of an event for one subscriber: the order, the operation, its receive history.
 
-    __slots__ = ("order", "op", "sent_s", "receives", "state", "error")
+    A received message is also the item of its queue's visibility timeouts (a
+    :class:`~sim.clock.Deadlines` item): ``live`` while it is in flight. A message is
+    received again only after its visibility timeout expired, so at most one timeout of it
+    is ever pending, and "in flight" always refers to the latest receive (one object less
+    per receive than a separate receipt).
+    """
 
-    def __init__(self, order: int, op: str | None, sent_s: float):
+    __slots__ = ("order", "op", "sent_s", "receives", "state", "error", "queue")
+
+    def __init__(self, order: int, op: str | None, sent_s: float, queue):
         self.order = order
         self.op = op
         self.sent_s = sent_s
         self.receives = 0
         self.state = VISIBLE
         self.error = None  # the last processing error, the origin if it is dead-lettered
+        self.queue = queue  # the subscriber's MessageQueue
 
-
-class Receipt:
-    """One receive of a message: live while the message is in flight under this receive."""
-
-    __slots__ = ("queue", "message", "receive")
-
-    def __init__(self, queue, message: Message):
-        self.queue = queue
-        self.message = message
-        self.receive = message.receives
+    def arrive(self) -> None:
+        """The bus hands the message to its queue (a timer without arguments, see sim.clock)."""
+        self.queue.send(self)
 
     @property
     def live(self) -> bool:
-        message = self.message
-        return message.state == IN_FLIGHT and message.receives == self.receive
+        return self.state == IN_FLIGHT
 
     def expire(self) -> None:
-        self.queue.expire(self.message)
+        self.queue.expire(self)
 
 
 class MessageQueue:
@@ -61,6 +61,7 @@ class MessageQueue:
     def __init__(self, model, service, policy):
         self.model = model
         self.clock = model.clock
+        self.env = model.clock.env
         self.service = service
         self.visibility_s = policy.visibility_timeout
         self.deadlines = Deadlines(self.clock, self.visibility_s)
@@ -98,7 +99,7 @@ class MessageQueue:
         if self.processing >= self.concurrency:
             return None
         visible = self.visible
-        now = self.clock.env._now
+        now = self.env._now
         while visible:
             message = visible.popleft()
             if message.state != VISIBLE:
@@ -117,7 +118,7 @@ class MessageQueue:
             self.in_flight += 1
             self.processing += 1
             self.received += 1
-            self.deadlines.add(Receipt(self, message))
+            self.deadlines.add(message)
             return message
         return None
 
@@ -125,13 +126,15 @@ class MessageQueue:
         """A consumer finished with ``message``: delete it on success, else leave it to expire."""
         self.processing -= 1
         if error is None:
-            if message.state == IN_FLIGHT:
+            state = message.state
+            if state == IN_FLIGHT:
                 self.in_flight -= 1
-            elif message.state == VISIBLE:
+            elif state == VISIBLE:
                 self.n_visible -= 1
-            if message.state in (IN_FLIGHT, VISIBLE):
-                message.state = DELETED
-                self.deleted += 1
+            else:
+                return  # already gone (deleted by an earlier receive, dead or dropped)
+            message.state = DELETED
+            self.deleted += 1
         else:
             message.error = error
 

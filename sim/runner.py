@@ -60,8 +60,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_one(scenario, architecture: str, replication: int) -> dict:
-    """Simulate one run and reduce it to what the results need (picklable)."""
+def run_one(scenario, architecture: str, replication: int, series: bool = True) -> dict:
+    """Simulate one run and reduce it to what the results need (picklable).
+
+    ``series=False`` leaves out the per-window time series (None), for callers that keep
+    only the metrics row (sweeps)."""
     record = simulate(scenario, architecture, replication)
     if scenario.warmup == "auto":
         record.stats["warmup_s"] = auto_warmup(record, scenario)
@@ -73,7 +76,7 @@ def run_one(scenario, architecture: str, replication: int) -> dict:
     return {
         "row": row,
         "orders": record.orders,
-        "timeseries": metrics.timeseries(record, scenario),
+        "timeseries": metrics.timeseries(record, scenario) if series else None,
         "propagation": record.propagation,
         "little": [dict(r, architecture=architecture, replication=replication) for r in little],
     }

@@ -8,6 +8,7 @@ processes, unlike ``hash()``.
 from __future__ import annotations
 
 import zlib
+from itertools import chain, islice
 
 import numpy as np
 
@@ -29,25 +30,27 @@ class Streams:
         return np.random.Generator(np.random.PCG64(stream_seed(self.seed, self.replication, name)))
 
 
-class Uniforms:
-    """Uniform(0, 1) draws in blocks: numpy is fast per block and slow per call."""
+def _blocks(rng: np.random.Generator, block: int):
+    """Blocks of ``block`` uniform draws, each drawn when it is asked for."""
+    while True:
+        yield rng.random(block).tolist()
 
-    __slots__ = ("_rng", "_block", "_buf", "_i")
+
+class Uniforms:
+    """Uniform(0, 1) draws in blocks: numpy is fast per block and slow per call.
+
+    ``next()`` is the ``__next__`` of a C-level iterator chaining the blocks (a block is
+    drawn when the previous one is used up), so a draw runs no Python code.
+    """
+
+    __slots__ = ("_rng", "_block", "_draws", "next")
 
     def __init__(self, rng: np.random.Generator, block: int = 1024):
         self._rng = rng
         self._block = block
-        self._buf: list[float] = []
-        self._i = 0
+        self._draws = chain.from_iterable(_blocks(rng, block))
+        self.next = self._draws.__next__  # next() -> the next draw
 
     def take(self, n: int) -> list[float]:
         """The next ``n`` draws: the same numbers ``n`` calls of ``next`` give."""
-        return [self.next() for _ in range(n)]
-
-    def next(self) -> float:
-        i = self._i
-        if i >= len(self._buf):
-            self._buf = self._rng.random(self._block).tolist()
-            i = 0
-        self._i = i + 1
-        return self._buf[i]
+        return list(islice(self._draws, n))

