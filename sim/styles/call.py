@@ -128,7 +128,16 @@ def call(m, order: int, caller, callee, op, on_result, deadline: float = INF) ->
     """``Model.call``: call ``callee`` from ``caller`` for ``order``; ``on_result(error)``."""
     link, gate, budget, policy, plain = m.routes[caller.index][callee.index]
     if plain and not callee.fault.down:
-        first_attempt(m, order, callee, op, policy, on_result, False)
+        # first_attempt(m, order, callee, op, policy, on_result, False) inline (the hot path)
+        job = Job(m, order, callee, op, None, None, 1.0, False)
+        job.live = True
+        job.reply = on_result
+        job.policy = policy
+        policy.deadlines.add(job)
+        if not callee.request(job.start):
+            job.live = False
+            callee.errors += 1
+            job.answered(m.error(callee.name, "queue_full"))
     else:
         Call(m, order, callee, op, policy, link, on_result, False, gate, budget,
              deadline).attempt()
