@@ -94,7 +94,7 @@ class Job:
                 work = m.rework[service.index].next()
         else:
             work = m.op_time(service, self.op)
-        m.clock.later(work * fault.factor * self.factor, self.worked)
+        m.clock.after(work * fault.factor * self.factor, self.worked)
 
     def worked(self) -> None:
         m, service, order = self.m, self.service, self.order

@@ -394,7 +394,7 @@ class Model:
         nxt = next(self._arrivals, None)
         if nxt is not None:
             self._next_arrival = nxt
-            self.clock.later(nxt - t, self._arrive)
+            self.clock.after(nxt - t, self._arrive)
 
     def _draw_block(self, first: int) -> None:
         """Draw the work of orders first .. first + DRAW_BLOCK - 1, in order of arrival: each
