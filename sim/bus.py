@@ -70,7 +70,7 @@ class Bus:
         self.published += 1
         now = self.clock.env._now
         factor = self.fault.factor
-        later = self.clock.later
+        after = self.clock.after
         for queue, link_fault, op in targets:
             message = Message(order, op, now, queue)
             delay = self.latency.next() * factor
@@ -84,7 +84,7 @@ class Bus:
                     # backoff); one retry interval, an assumption, stands for that here.
                     delay += DELIVERY_RETRY_S
             self.delivered += 1
-            later(delay, message.arrive)
+            after(delay, message.arrive)
 
     def relay(self, order: int, targets) -> None:
         """Outbox: the event is stored with the publisher's write and published when the bus is up."""

@@ -44,6 +44,12 @@ class Clock:
         heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid),
                                (fn, args) if args else fn))
 
+    def after(self, delay: float, fn) -> None:
+        """``later(delay, fn)`` for the hot paths (a job's work, a bus delivery, the next
+        arrival): without ``*args`` the interpreter specialises and inlines the call."""
+        self.events += 1
+        heappush(self._queue, (self.env._now + delay, NORMAL, next(self._eid), fn))
+
     def at(self, when: float, fn, *args) -> None:
         """Call ``fn(*args)`` at absolute time ``when`` (>= now)."""
         self.events += 1

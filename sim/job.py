@@ -34,7 +34,7 @@ class Job:
     """A visit of ``order`` to ``service`` for operation ``op`` (None: the flow step itself)."""
 
     __slots__ = ("m", "order", "service", "op", "call", "live", "message", "factor", "top", "i",
-                 "pending", "error", "t0", "comp", "events", "deadline")
+                 "pending", "error", "t0", "comp", "events", "deadline", "reply", "policy")
 
     def __init__(self, m, order: int, service, op, call=None, message=None, factor: float = 1.0,
                  top: bool = False, deadline: float = INF):
@@ -46,6 +46,8 @@ class Job:
         self.op = op
         # A job made by a call is also that call's attempt: ``live`` until the answer or the
         # caller's timeout, whichever comes first (the job is the Deadlines item).
+        # A plain first attempt (sim.styles.call.first_attempt) has no Call: ``call`` is None,
+        # ``live`` is set by the caller, with ``reply`` (the caller's callback) and ``policy``.
         self.call = call
         self.live = call is not None
         self.message = message
@@ -92,7 +94,7 @@ class Job:
                 work = m.rework[service.index].next()
         else:
             work = m.op_time(service, self.op)
-        m.clock.later(work * fault.factor * self.factor, self.worked)
+        m.clock.after(work * fault.factor * self.factor, self.worked)
 
     def worked(self) -> None:
         m, service, order = self.m, self.service, self.order
@@ -260,7 +262,16 @@ class Job:
             service.release()
             if self.live:
                 self.live = False
-                self.call.answered(error)
+                call = self.call
+                if call is not None:
+                    call.answered(error)
+                elif error is None:  # a plain first attempt succeeded: answer the caller here
+                    if self.top:
+                        self.m.client_answered(self.order, None, False, 1)
+                    else:
+                        self.reply(None)
+                else:
+                    self.answered(error)
             elif error is None:
                 self.m.rec.wasted += 1  # the caller gave up: this work was for nothing
 
@@ -268,4 +279,18 @@ class Job:
         """The caller's timeout ran out before the answer came."""
         self.live = False
         call = self.call
-        call.answered(self.m.timeout_error(call.callee, call.link), timed_out=True)
+        if call is None:
+            self.answered(self.m.timeout_error(self.service, None), True)
+        else:
+            call.answered(self.m.timeout_error(call.callee, call.link), timed_out=True)
+
+    def answered(self, error, timed_out: bool = False) -> None:
+        """A plain first attempt (sim.styles.call.first_attempt) failed with ``error``:
+        ``Call.answered`` for a first attempt without gate or budget."""
+        if error.business or self.policy.retries < 1:
+            if self.top:  # the client's request: its answer is the order's ack
+                self.m.client_answered(self.order, error, timed_out, 1)
+            else:
+                self.reply(error)
+        else:
+            self.m.retry_first(self, error, timed_out)

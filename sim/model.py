@@ -37,6 +37,7 @@ from sim.scaling import Autoscaler, ConsumerScaler
 from sim.service import Service
 from sim.streams import Streams, Uniforms
 from sim.styles import event
+from sim.styles import call as calls
 from sim.styles.call import Call
 from sim.traffic import arrival_times
 
@@ -287,11 +288,10 @@ class Model:
     # itself (its first argument is the model), so a job's publish costs no wrapper call.
     publish = event.publish
 
-    def call(self, order: int, caller: Service, callee: Service, op, on_result,
-             deadline: float = INF) -> None:
-        link, gate, budget, policy = self.routes[caller.index][callee.index]
-        Call(self, order, callee, op, policy, link, on_result, False, gate, budget,
-             deadline).attempt()
+    # call(order, caller, callee, op, on_result, deadline=INF) and retry_first(job, error,
+    # timed_out): the call style's functions themselves, as ``publish`` above.
+    call = calls.call
+    retry_first = calls.retry_first
 
     def _deadlines(self, timeout_s: float) -> Deadlines:
         """The one timer list of calls with timeout ``timeout_s`` (equal timeouts are FIFO)."""
@@ -332,14 +332,19 @@ class Model:
                     service.max_age = shedding.max_queue_age
         # What stands on a call from one service to another, looked up once here rather
         # than on every call: routes[caller index][callee index] = (link fault, gate, budget,
-        # policy).
+        # policy, plain), where ``plain`` says a first attempt needs no Call (nothing stands on
+        # the link and no deadline is propagated; see sim.styles.call).
         self.routes = [
-            [(self.link_faults.get((caller, callee)), self.gates.get((caller, callee)),
-              self.budgets.get(caller),
-              self.link_policies.get((caller, callee), self.call_policy))
-             for callee in self.steps]
-            for caller in self.steps
+            [self._route(caller, callee) for callee in self.steps] for caller in self.steps
         ]
+
+    def _route(self, caller: str, callee: str) -> tuple:
+        link = self.link_faults.get((caller, callee))
+        gate = self.gates.get((caller, callee))
+        budget = self.budgets.get(caller)
+        policy = self.link_policies.get((caller, callee), self.call_policy)
+        plain = link is None and gate is None and budget is None and not self.deadlines
+        return link, gate, budget, policy, plain
 
     def _build_scaling(self) -> None:
         """An autoscaler per autoscaled service; Lambda-like scaling of every queue consumer
@@ -381,11 +386,15 @@ class Model:
         order = self.rec.new_order(t)
         if order % DRAW_BLOCK == 0:
             self._draw_block(order)
-        Call(self, order, self.entry, None, self.client_policy, None, None, True).attempt()
+        entry = self.entry
+        if self.deadlines or entry.fault.down:
+            Call(self, order, entry, None, self.client_policy, None, None, True).attempt()
+        else:  # the client's request is plain unless deadlines are propagated (sim.styles.call)
+            calls.first_attempt(self, order, entry, None, self.client_policy, None, True)
         nxt = next(self._arrivals, None)
         if nxt is not None:
             self._next_arrival = nxt
-            self.clock.later(nxt - t, self._arrive)
+            self.clock.after(nxt - t, self._arrive)
 
     def _draw_block(self, first: int) -> None:
         """Draw the work of orders first .. first + DRAW_BLOCK - 1, in order of arrival: each

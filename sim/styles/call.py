@@ -15,6 +15,11 @@ calling job itself was given; no retry starts after that deadline.
 
 The origin of a timeout is the first service below the callee with an active fault (a hang
 or a slowdown began there), else the callee itself with kind ``timeout``.
+
+A plain first attempt (no link fault, gate, retry budget or deadline on the route, callee
+not down) builds no :class:`Call`: its job carries it (``Job.reply``, ``Job.policy``) and
+answers the caller directly on success; only a failed plain attempt becomes a ``Call``
+(``retry_first``), which then retries exactly as if it had made that attempt itself.
 """
 
 from __future__ import annotations
@@ -117,3 +122,45 @@ class Call:
             self.m.client_answered(self.order, error, self.timed_out, self.tries)
         else:
             self.on_result(error)
+
+
+def call(m, order: int, caller, callee, op, on_result, deadline: float = INF) -> None:
+    """``Model.call``: call ``callee`` from ``caller`` for ``order``; ``on_result(error)``."""
+    link, gate, budget, policy, plain = m.routes[caller.index][callee.index]
+    if plain and not callee.fault.down:
+        # first_attempt(m, order, callee, op, policy, on_result, False) inline (the hot path)
+        job = Job(m, order, callee, op, None, None, 1.0, False)
+        job.live = True
+        job.reply = on_result
+        job.policy = policy
+        policy.deadlines.add(job)
+        if not callee.request(job.start):
+            job.live = False
+            callee.errors += 1
+            job.answered(m.error(callee.name, "queue_full"))
+    else:
+        Call(m, order, callee, op, policy, link, on_result, False, gate, budget,
+             deadline).attempt()
+
+
+def first_attempt(m, order: int, callee, op, policy, on_result, top: bool) -> None:
+    """A plain first attempt (see the module's doc): ``Call.attempt``'s steps for one, with
+    the job in the Call's place (the hot path: no Call object, no attempt/answered/finish
+    calls when the attempt succeeds)."""
+    job = Job(m, order, callee, op, None, None, 1.0, top)
+    job.live = True
+    job.reply = on_result
+    job.policy = policy
+    policy.deadlines.add(job)
+    if not callee.request(job.start):
+        job.live = False
+        callee.errors += 1
+        job.answered(m.error(callee.name, "queue_full"))
+
+
+def retry_first(m, job, error, timed_out: bool) -> None:
+    """``Model.retry_first``: a plain first attempt failed; a Call takes over as if it had
+    made the attempt (``tries`` 1), to retry it or give up."""
+    call = Call(m, job.order, job.service, job.op, job.policy, None, job.reply, job.top)
+    call.tries = 1
+    call.answered(error, timed_out)
