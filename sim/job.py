@@ -48,6 +48,7 @@ class Job:
         self.message = message
         self.factor = factor
         self.t0 = m.clock.env._now
+        m.rec.live[order >> m.rec.shift] += 1  # retirement (sim.recorder): in play until answer/abandon
 
     # -- work ---------------------------------------------------------------------------
 
@@ -108,6 +109,7 @@ class Job:
         if self.message is not None:
             self.message.error = self.m.error(self.service.name, "hang")
             self.service.queue.processing -= 1
+        self.m.rec.live[self.order >> self.m.rec.shift] -= 1  # retirement: out of play
         self.service.jobs += 1
         self.service.sojourn_s += self.m.clock.env._now - self.t0
         self.service.release()
@@ -183,6 +185,7 @@ class Job:
     def answer(self, error) -> None:
         """Give the worker back and answer whoever asked."""
         service, m = self.service, self.m
+        m.rec.live[self.order >> m.rec.shift] -= 1  # retirement: out of play
         if error is not None and error.where == service.name:
             service.errors += 1
         service.jobs += 1

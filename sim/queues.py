@@ -132,6 +132,8 @@ class MessageQueue:
             if message.state in (IN_FLIGHT, VISIBLE):
                 message.state = DELETED
                 self.deleted += 1
+                rec = self.model.rec
+                rec.live[message.order >> rec.shift] -= 1  # retirement: the message is out of play
         else:
             message.error = error
 

@@ -53,9 +53,14 @@ def chart_timeline_data(results) -> pd.DataFrame:
     })
 
 
-def steady_orders(results) -> pd.DataFrame:
-    """Orders that arrived after each run's warm-up (as the summary's latencies count)."""
-    orders, runs = results.orders, results.runs
+def steady_orders(results, columns=None) -> pd.DataFrame:
+    """Orders that arrived after each run's warm-up (as the summary's latencies count).
+
+    ``columns``: only these (read alone from the results' files when the orders are not
+    loaded, see ``Results.read_orders``)."""
+    if columns is not None:
+        columns = list(dict.fromkeys(["architecture", "replication", "arrival_s", *columns]))
+    orders, runs = results.read_orders(columns), results.runs
     if "warmup_s" in runs:
         warm = runs.set_index(["architecture", "replication"])["warmup_s"]
         key = pd.MultiIndex.from_frame(orders[["architecture", "replication"]])
@@ -81,7 +86,7 @@ def _cdf_frame(latency: pd.Series, archs) -> pd.DataFrame:
 def chart_client_cdf_data(results) -> pd.DataFrame:
     """CDF of client latency (order to the client's answer, whatever it was) per architecture,
     over answered orders after the warm-up, replications pooled."""
-    o = steady_orders(results)
+    o = steady_orders(results, ["ack_s", "ack_status"])
     o = o[o["ack_status"] != ""]
     latency = pd.Series((o["ack_s"] - o["arrival_s"]).to_numpy(), index=o["architecture"])
     return _cdf_frame(latency, results.architectures)
@@ -90,7 +95,7 @@ def chart_client_cdf_data(results) -> pd.DataFrame:
 def chart_e2e_cdf_data(results) -> pd.DataFrame:
     """CDF of end-to-end latency (order to shipped) per architecture, over completed orders
     after the warm-up, replications pooled."""
-    o = steady_orders(results)
+    o = steady_orders(results, ["done_s", "outcome"])
     o = o[o["outcome"] == "completed"]
     latency = pd.Series((o["done_s"] - o["arrival_s"]).to_numpy(), index=o["architecture"])
     return _cdf_frame(latency, results.architectures)

@@ -70,6 +70,7 @@ class Call:
             return  # the request is lost on the link: only the timeout will answer
         if not callee.request(job.start):
             job.live = False
+            m.rec.live[self.order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
             callee.errors += 1
             self.answered(m.error(callee.name, "queue_full"))
 
