@@ -88,11 +88,13 @@ class Model:
     """One architecture of a scenario in one replication."""
 
     def __init__(self, scenario, architecture: str, replication: int, sink=None,
-                 block: int = BLOCK, retire: bool = True):
+                 block: int = BLOCK, retire: bool | None = None):
         """``sink(block)``, if given, receives the orders' columns (``ORDER_COLUMNS`` but the
         first two) a block of consecutive orders at a time, in order of id, as orders
         retire (see :mod:`sim.recorder`); without one the model keeps them for
-        ``RunRecord.orders``. ``block`` and ``retire`` are the recorder's."""
+        ``RunRecord.orders``. ``block`` and ``retire`` are the recorder's; by default orders
+        retire only when there is a sink: without one, rows are order ids (as tests and
+        ``sim.validate`` read ``Model.work``) and ``finish`` may be called again."""
         if block % DRAW_BLOCK:
             raise ValueError(f"block must be a multiple of {DRAW_BLOCK}, got {block}")
         self.scenario = scenario
@@ -114,8 +116,9 @@ class Model:
         self._kept: list[dict] = []  # the blocks of orders, without a sink
         self.tally = Tally(scenario)
         self._labels = np.array([""], dtype=object)
+        self._handed = 0  # blocks of orders handed over
         self.rec = Recorder(len(self.steps), self.entry.bit, on_block=self._retired,
-                            block=block, retire=retire)
+                            block=block, retire=sink is not None if retire is None else retire)
         client = scenario.client
         self.client_policy = Policy(client.timeout, client.retries, client.backoff, False,
                                     Deadlines(self.clock, client.timeout))
@@ -380,6 +383,10 @@ class Model:
         failures, turn its columns into the orders' columns, tally them, pass them on."""
         for row in self._failure_rows.pop(lo >> self.rec.shift, ()):
             del self.failure_at[row]
+        self._hand(first, cols)
+
+    def _hand(self, first: int, cols: dict) -> None:
+        self._handed += 1
         if len(self._labels) != len(self._errors) + 1:
             self._labels = np.array(
                 [e.label for e in sorted(self._errors.values(), key=lambda e: e.id)] + [""],
@@ -434,7 +441,13 @@ class Model:
         for service in self.services.values():
             service._level()
         self.rec._in_system(self.clock.env._now, 0)
-        self.rec.close()
+        if self.rec.retire or self.sink is not None:
+            self.rec.close()  # the orders still held go to the sink (once: rows are reset)
+        else:  # nothing retired: rows are order ids; hand all, the state stays as it is
+            self.tally = Tally(self.scenario)
+            self._hand(0, self.rec.block_columns(0, self.rec.n))
+        if not self._handed:  # no orders: an empty block gives the columns their types
+            self._hand(0, self.rec.block_columns(0, 0))
         return self._record()
 
     def run(self, arrivals=None) -> RunRecord:
@@ -456,8 +469,6 @@ class Model:
     def _record(self) -> RunRecord:
         orders = None
         if self.sink is None:
-            if not self._kept:  # no orders: an empty block gives the columns their types
-                self._retired(0, 0, self.rec.block_columns(0, 0))
             kept, self._kept = self._kept, []
             orders = orders_frame(self.arch_name, self.replication,
                                   {k: np.concatenate([b[k] for b in kept]) for k in kept[0]})
