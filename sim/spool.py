@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 
 from sim.model import orders_frame
 
-ROW_GROUP = 1 << 16  # orders per row group of a spool
+ROW_GROUP = 1 << 14  # orders per row group of a spool (larger ones cost memory: Arrow keeps its buffers)
 
 
 class OrderSpool:
@@ -38,6 +38,7 @@ class OrderSpool:
         self._pending: list[dict] = []
         self._pending_rows = 0
         self._writer: pq.ParquetWriter | None = None
+        self._schema: pa.Schema | None = None
 
     def __call__(self, block: dict) -> None:
         self._pending.append(block)
@@ -54,12 +55,27 @@ class OrderSpool:
             columns = blocks[0]
         else:
             columns = {k: np.concatenate([b[k] for b in blocks]) for k in blocks[0]}
-        frame = orders_frame(self.architecture, self.replication, columns)
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = self._table(columns)
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, table.schema)
         self._writer.write_table(table)
-        self.rows += len(frame)
+        self.rows += table.num_rows
+
+    def _table(self, columns: dict) -> pa.Table:
+        """The Arrow table ``pa.Table.from_pandas(orders_frame(...))`` would give, built
+        from the arrays directly (a frame of a row group's strings costs far more memory):
+        the schema, pandas metadata included, is taken from a one-row frame."""
+        if self._schema is None:
+            head = orders_frame(self.architecture, self.replication,
+                                {k: v[:1] for k, v in columns.items()})
+            self._schema = pa.Table.from_pandas(head, preserve_index=False).schema
+        n = len(columns["order_id"])
+        values = {"architecture": pa.repeat(pa.scalar(self.architecture,
+                                                      self._schema.field("architecture").type), n),
+                  "replication": np.full(n, self.replication, dtype=np.int64), **columns}
+        return pa.Table.from_arrays(
+            [pa.array(values[f.name], type=f.type) if not isinstance(values[f.name], pa.Array)
+             else values[f.name] for f in self._schema], schema=self._schema)
 
     def close(self) -> Path:
         """Write what is pending and close the file; its path."""
