@@ -49,9 +49,9 @@ class OrderFiles:
         weakref.finalize(files, shutil.rmtree, str(files.folder), True)
         return files
 
-    def read(self, columns=None) -> pd.DataFrame:
+    def read(self, columns=None, architecture: str | None = None) -> pd.DataFrame:
         from sim.spool import read_orders
-        return read_orders(self.paths, columns)
+        return read_orders(self.paths, columns, architecture)
 
     def write(self, dest: Path) -> None:
         from sim.spool import write_orders
@@ -93,12 +93,14 @@ class Results:
         files = self.__dict__.get("orders")
         return files if isinstance(files, OrderFiles) else self.__dict__.get("_order_files")
 
-    def read_orders(self, columns=None) -> pd.DataFrame:
-        """Some columns of the orders: from the frame if loaded, else read from the files
-        (nothing kept), so charts need not load every column."""
+    def read_orders(self, columns=None, architecture: str | None = None) -> pd.DataFrame:
+        """Some columns of the orders, of one architecture or all: from the frame if
+        loaded, else read from the files (nothing kept), so charts need not load them all."""
         if isinstance(self.__dict__.get("orders"), OrderFiles):
-            return self.__dict__["orders"].read(columns)
+            return self.__dict__["orders"].read(columns, architecture)
         frame = self.orders
+        if architecture is not None:
+            frame = frame[frame["architecture"] == architecture]
         return frame if columns is None else frame[list(columns)]
 
     def build_manifest(self) -> dict:

@@ -115,12 +115,12 @@ def write_orders(paths: Sequence[str | os.PathLike], dest: str | os.PathLike) ->
     return written
 
 
-def read_orders(paths: Sequence[str | os.PathLike], columns: Sequence[str] | None = None
-                ) -> pd.DataFrame:
-    """The orders of the files ``paths`` (spools or an ``orders.parquet``) as one frame."""
-    frames = [pd.read_parquet(p, columns=list(columns) if columns is not None else None)
+def read_orders(paths: Sequence[str | os.PathLike], columns: Sequence[str] | None = None,
+                architecture: str | None = None) -> pd.DataFrame:
+    """The orders of the files ``paths`` (spools or an ``orders.parquet``) as one frame:
+    only ``columns`` if given, only ``architecture``'s rows if given."""
+    filters = [("architecture", "==", architecture)] if architecture is not None else None
+    frames = [pd.read_parquet(p, columns=list(columns) if columns is not None else None,
+                              filters=filters)
               for p in paths]
-    if len(frames) == 1:
-        return frames[0]
-    nonempty = [f for f in frames if len(f)] or frames[:1]
-    return pd.concat(nonempty, ignore_index=True)
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
