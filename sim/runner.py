@@ -52,7 +52,7 @@ def littles_law(record) -> list[dict]:
         L = (s["area_busy"] + s["area_waiting"]) / T
         lam_w = s["jobs"] / T * (s["sojourn_s"] / s["jobs"])
         rows.append({"where": name, "L": L, "lambda_W": lam_w})
-    lam_w = pd.Series(record.tally.ack).sum() / T  # ack_s - arrival_s of answered orders
+    lam_w = pd.Series(record.tally.ack, copy=False).sum() / T  # ack_s - arrival_s, answered
     rows.append({"where": "clients", "L": stats["area_in_system"] / T, "lambda_W": lam_w})
     for row in rows:
         row["deviation"] = abs(row["L"] - row["lambda_W"]) / row["L"] if row["L"] > 0 else 0.0
