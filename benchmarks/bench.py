@@ -11,7 +11,12 @@ their heaps do not pollute each other:
   duration set so that about ``--customers`` orders arrive, timed whole: validating the
   scenario, building the model, running it and building the record frames;
 - ``prime_day``: one replication of each architecture of ``sim/scenarios/prime_day.yaml``;
-- ``growth_call``, ``growth_event``: the chain at N and at 10 N orders, for peak memory.
+- ``growth_call``, ``growth_event``: the chain at N and at 10 N orders, for peak memory, run
+  as ``archsim run`` runs each replication (``sim.runner.run_one``: simulate, stream the
+  orders to a Parquet spool, metrics and time series from the tally);
+- ``growth_run``: the whole ``archsim run`` pipeline on the event chain, two replications
+  on two processes and the results folder saved (no report), N and 10 N orders in all;
+  peak memory of the main process and of the largest worker.
 
 The figure of merit is station visits per CPU second (``time.process_time``), and its ratio
 to the baseline's measured in the same run: the machine is shared, so absolute figures
@@ -61,8 +66,9 @@ CHAIN = ("order", "payment", "fulfillment")
 # Each row of --json reports the busy fractions measured in that run.
 WORKER_POOLS = {"call": (14, 9, 4), "event": (4, 4, 4)}
 
-CASES = ("baseline", "call", "event", "prime_day", "growth_call", "growth_event")
-GROWTH_CASES = ("growth_call", "growth_event")
+CASES = ("baseline", "call", "event", "prime_day", "growth_call", "growth_event", "growth_run")
+GROWTH_CASES = ("growth_call", "growth_event", "growth_run")
+GROWTH_RUN_REPLICATIONS = 2
 COLUMNS = {  # printed column -> format
     "case": "{}", "orders": "{:d}", "visits": "{:d}", "cpu_s": "{:.2f}",
     "visits_per_cpu_s": "{:.0f}", "ratio_to_baseline": "{:.2f}", "peak_rss_mb": "{:.1f}",
@@ -156,12 +162,58 @@ def chain_case(style: str, orders: int) -> dict:
     return archsim_case(chain_scenario(orders, style), style)
 
 
+def growth_case(style: str, orders: int) -> dict:
+    """One replication of the chain as ``archsim run`` runs it (orders spooled to disk)."""
+    import tempfile
+
+    from sim.runner import run_one
+    from sim.scenario import load_scenario
+
+    def load_and_run():
+        scenario = load_scenario(chain_scenario(orders, style))
+        with tempfile.TemporaryDirectory() as spool:
+            return run_one(scenario, style, 0, spool_dir=spool)["row"]
+
+    row, cpu_s, wall_s = _timed(load_and_run)
+    return {"orders": row["orders"], "visits": row["service_visits"], "cpu_s": cpu_s,
+            "wall_s": wall_s, "engine_events": row["engine_events"],
+            "engine_cpu_s": row["cpu_s"]}
+
+
+def growth_run_case(orders: int) -> dict:
+    """``archsim run`` of the event chain: GROWTH_RUN_REPLICATIONS replications of
+    ``orders`` / GROWTH_RUN_REPLICATIONS orders each on as many processes, saved without a
+    report. ``peak_rss_mb`` is the main process's (added later), ``worker_peak_rss_mb`` the
+    largest worker's."""
+    import tempfile
+
+    import sim.api as api
+    from sim.scenario import load_scenario
+
+    reps = GROWTH_RUN_REPLICATIONS
+
+    def run_and_save():
+        scenario = load_scenario(chain_scenario(orders // reps, "event")).model_copy(
+            update={"replications": reps})
+        results = api.run(scenario, jobs=reps)
+        with tempfile.TemporaryDirectory() as out:
+            results.save(f"{out}/results", report=False)
+        return results.runs
+
+    runs, cpu_s, wall_s = _timed(run_and_save)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"orders": int(runs["orders"].sum()), "visits": int(runs["service_visits"].sum()),
+            "cpu_s": cpu_s + children.ru_utime + children.ru_stime, "wall_s": wall_s,
+            "worker_peak_rss_mb": float(runs["peak_rss_mb"].max())}
+
+
 def prime_day_case(architecture: str, overrides: tuple[str, ...] = ()) -> dict:
     from sim.scenario import builtin_path
     return archsim_case(str(builtin_path("prime_day")), architecture, overrides)
 
 
-TARGETS = {"baseline": baseline_case, "chain": chain_case, "prime_day": prime_day_case}
+TARGETS = {"baseline": baseline_case, "chain": chain_case, "prime_day": prime_day_case,
+           "growth": growth_case, "growth_run": growth_run_case}
 
 
 def measure(target: str, args: tuple, profile: bool = False) -> dict:
@@ -197,10 +249,13 @@ def plan(cases, customers: int, prime_day_overrides: tuple[str, ...] = ()) -> li
             from sim.scenario import builtin_path, load_scenario
             for arch in load_scenario(builtin_path("prime_day")).architectures:
                 runs.append((f"prime_day:{arch}", "prime_day", (arch, tuple(prime_day_overrides))))
+        elif case == "growth_run":
+            runs.append((f"{case}@N", "growth_run", (customers,)))
+            runs.append((f"{case}@{GROWTH_FACTOR}N", "growth_run", (customers * GROWTH_FACTOR,)))
         elif case in GROWTH_CASES:
             style = case.removeprefix("growth_")
-            runs.append((f"{case}@N", "chain", (style, customers)))
-            runs.append((f"{case}@{GROWTH_FACTOR}N", "chain", (style, customers * GROWTH_FACTOR)))
+            runs.append((f"{case}@N", "growth", (style, customers)))
+            runs.append((f"{case}@{GROWTH_FACTOR}N", "growth", (style, customers * GROWTH_FACTOR)))
         else:
             raise ValueError(f"unknown case {case!r}; known: {', '.join(CASES)}")
     return runs
@@ -234,14 +289,17 @@ def memory_growth(rows: list[dict]) -> list[dict]:
         small, big = by_case.get(f"{case}@N"), by_case.get(f"{case}@{GROWTH_FACTOR}N")
         if small is None or big is None:
             continue
-        extra_mib = big["peak_rss_mb"] - small["peak_rss_mb"]
-        out.append({
-            "case": case,
-            "orders": [small["orders"], big["orders"]],
-            "peak_rss_mb": [small["peak_rss_mb"], big["peak_rss_mb"]],
-            "growth_ratio": big["peak_rss_mb"] / small["peak_rss_mb"],
-            "kib_per_extra_order": extra_mib * 1024 / (big["orders"] - small["orders"]),
-        })
+        for suffix, key in (("", "peak_rss_mb"), (":worker", "worker_peak_rss_mb")):
+            if key not in small or key not in big:
+                continue
+            extra_mib = big[key] - small[key]
+            out.append({
+                "case": case + suffix,
+                "orders": [small["orders"], big["orders"]],
+                "peak_rss_mb": [small[key], big[key]],
+                "growth_ratio": big[key] / small[key],
+                "kib_per_extra_order": extra_mib * 1024 / (big["orders"] - small["orders"]),
+            })
     return out
 
 

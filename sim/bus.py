@@ -68,6 +68,8 @@ class Bus:
     def deliver(self, order: int, targets) -> None:
         """Send a copy of an accepted event for ``order`` to each (queue, link fault, op) target."""
         self.published += 1
+        rec = self.model.rec
+        rec.live[order >> rec.shift] += len(targets)  # retirement: each copy in play until settled
         now = self.clock.env._now
         factor = self.fault.factor
         after = self.clock.after
@@ -90,6 +92,7 @@ class Bus:
         """Outbox: the event is stored with the publisher's write and published when the bus is up."""
         if self.fault.down:
             self.outbox.append((order, targets))
+            self.model.rec.live[order >> self.model.rec.shift] += 1  # retirement: held in the outbox
         else:
             self.deliver(order, targets)
 
@@ -98,6 +101,7 @@ class Bus:
             held, self.outbox = self.outbox, []
             for order, targets in held:
                 self.deliver(order, targets)
+                self.model.rec.live[order >> self.model.rec.shift] -= 1  # retirement: left the outbox
 
 
 class LinkFault(FaultState):

@@ -10,7 +10,13 @@ import functools
 import os
 import sys
 
-import click
+# Arrow's default allocator (mimalloc) keeps the pages it frees: reading the orders back for
+# the charts a row group at a time grew the main process of the default run to ~450 MiB
+# instead of ~340 MiB. The system allocator returns them. Set before pyarrow loads (pandas
+# imports it); the CLI's worker processes inherit it. Only memory use changes.
+os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")
+
+import click  # noqa: E402
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 

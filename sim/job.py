@@ -55,6 +55,8 @@ class Job:
         self.t0 = service.env._now
         # When the caller gives up (with load shedding's deadlines; INF otherwise).
         self.deadline = deadline
+        rec = m.rec
+        rec.live[order >> rec.shift] += 1  # retirement (sim.recorder): in play until answered
 
     # -- work ---------------------------------------------------------------------------
 
@@ -163,6 +165,7 @@ class Job:
         if self.message is not None:
             self.message.error = self.m.error(self.service.name, "hang")
             self.service.queue.processing -= 1
+        self.m.rec.live[self.order >> self.m.rec.shift] -= 1  # retirement: out of play
         self.service.jobs += 1
         self.service.sojourn_s += self.m.clock.env._now - self.t0
         self.service.release()
@@ -244,6 +247,8 @@ class Job:
     def answer(self, error) -> None:
         """Give the worker back and answer whoever asked."""
         service = self.service
+        rec = self.m.rec
+        rec.live[self.order >> rec.shift] -= 1  # retirement: out of play
         if error is not None and error.where == service.name:
             service.errors += 1
         service.jobs += 1

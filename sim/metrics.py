@@ -8,6 +8,10 @@ the client's own timeout included: that is what the client waited); ``e2e`` is t
 from arrival to completion (every step of the flow done) for completed orders.
 Percentiles are computed per replication and then averaged over replications, each with
 its Student-t interval (see :mod:`sim.stats`).
+
+Per-run numbers come from the run's :class:`~sim.tally.Tally` (``record.tally``), not from
+the orders frame: the tally holds the same float64 latencies in the same order, so each
+number equals the one the frame would give, without holding the orders in memory.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import pandas as pd
 
 from sim.recorder import OUTCOMES
 from sim.stats import mean_ci, paired_difference, unpaired_difference
+from sim.tally import per_window
 
 # Per-run metrics averaged over replications, each with a ``*_ci`` half-width in summary.csv.
 MEAN_METRICS = (
@@ -51,40 +56,39 @@ def warmup_of(record, scenario) -> float:
 
 def run_metrics(record, scenario) -> dict:
     """One row of metrics for one run (architecture x replication)."""
-    orders = record.orders
+    tally = record.tally
     stats = record.stats
     warmup = warmup_of(record, scenario)
     row = {"architecture": record.architecture, "replication": record.replication}
-    row["orders"] = len(orders)
-    counts = orders["outcome"].value_counts()
+    n = tally.orders
+    row["orders"] = n
     for outcome in OUTCOMES:
-        row[outcome] = int(counts.get(outcome, 0))
-    row["inconsistent"] = int(orders["inconsistent"].sum())
-    steady = orders[orders["arrival_s"].to_numpy() >= warmup]
-    answered = steady[steady["ack_status"] != ""]
-    ack = (answered["ack_s"] - answered["arrival_s"]).to_numpy()
-    completed = steady[steady["outcome"] == "completed"]
-    e2e = (completed["done_s"] - completed["arrival_s"]).to_numpy()
+        row[outcome] = tally.outcomes[outcome]
+    row["inconsistent"] = tally.inconsistent
+    # Steady orders (arrived at or after the warm-up) are a suffix of the run's orders.
+    before = tally.cut(warmup)
+    steady = n - before["orders"]
+    ack = tally.ack[before["answered"]:]
+    e2e = tally.e2e[before["completed"]:]
     row["ack_mean_s"] = float(ack.mean()) if len(ack) else math.nan
     row["e2e_mean_s"] = float(e2e.mean()) if len(e2e) else math.nan
     for name, q in (("p50", 50), ("p95", 95), ("p99", 99), ("p999", 99.9)):
         row[f"ack_{name}_s"] = _pct(ack, q)
         if name != "p999":
             row[f"e2e_{name}_s"] = _pct(e2e, q)
-    told_no = steady["ack_status"].isin(["error", "timeout"]).sum()
-    row["client_error_rate"] = told_no / len(steady) if len(steady) else math.nan
+    told_no = tally.before["told_no"][-1] - before["told_no"]
+    row["client_error_rate"] = told_no / steady if steady else math.nan
     span = scenario.duration - warmup
-    row["throughput_per_s"] = len(completed) / span if span > 0 else math.nan
-    done = orders["done_s"].to_numpy()
-    done = done[~np.isnan(done)]
+    row["throughput_per_s"] = len(e2e) / span if span > 0 else math.nan
     window = scenario.window
-    if len(done):
-        per_window = np.bincount((done // window).astype(np.int64))
-        row["peak_throughput_per_s"] = float(per_window.max()) / window
+    if tally.done.sum():
+        row["peak_throughput_per_s"] = float(tally.done.max()) / window
     else:
         row["peak_throughput_per_s"] = 0.0
-    comp = steady["compensated_s"] - steady["arrival_s"]
-    row["compensation_mean_s"] = float(comp.mean()) if comp.notna().any() else math.nan
+    if tally.has_compensation(before["orders"]):
+        row["compensation_mean_s"] = float(tally.compensation(before["orders"]).mean())
+    else:
+        row["compensation_mean_s"] = math.nan
     row["max_backlog"] = stats["max_backlog"]
     row["drain_time_s"] = drain_time(record, scenario)
     row["oldest_message_age_s"] = stats["oldest_message_age_s"]
@@ -93,7 +97,7 @@ def run_metrics(record, scenario) -> dict:
     # Requests offered to services (work done plus requests refused by a full queue) per
     # request the flow needs: above 1, retries and redeliveries multiplied the load.
     offered = stats["service_visits"] + sum(v["rejected"] for v in stats["services"].values())
-    row["amplification"] = offered / (len(orders) * steps) if len(orders) else math.nan
+    row["amplification"] = offered / (n * steps) if n else math.nan
     row["dead_letters"] = stats["dead_letters"]
     row["duplicates"] = stats["duplicates"]
     row["wasted"] = stats["wasted"]
@@ -217,35 +221,28 @@ def _nanmean(x: np.ndarray) -> float:
 
 
 def windows(record, scenario) -> pd.DataFrame:
-    """Per-window system rows: arrivals, answers by status, completions, ack percentiles."""
-    orders = record.orders
+    """Per-window system rows: arrivals, answers by status, completions, ack percentiles
+    (of the orders that arrived in the window)."""
+    tally = record.tally
     w = scenario.window
-    n = int(math.ceil((scenario.duration + scenario.drain) / w))
+    n = tally.n_windows
     edges = np.arange(n) * w
-    arrival = orders["arrival_s"].to_numpy()
-    ack = orders["ack_s"].to_numpy()
-    status = orders["ack_status"].to_numpy()
-    done = orders["done_s"].to_numpy()
-
-    def count(times: np.ndarray) -> np.ndarray:
-        times = times[~np.isnan(times)]
-        return np.bincount(np.minimum((times // w).astype(np.int64), n - 1), minlength=n)[:n]
-
+    arrivals = tally.arrivals[:n].copy()
+    arrivals = np.concatenate([arrivals, np.zeros(n - len(arrivals), dtype=np.int64)])
+    arrivals[n - 1] += tally.arrivals[n:].sum()  # the last window takes any overflow
     frame = pd.DataFrame({
         "architecture": record.architecture, "replication": record.replication,
         "time_s": edges, "service": "system",
-        "arrivals": count(arrival),
-        "answered_ok": count(ack[status == "ok"]),
-        "answered_error": count(ack[status == "error"]),
-        "answered_timeout": count(ack[status == "timeout"]),
-        "completions": count(done),
+        "arrivals": arrivals,
+        "answered_ok": tally.answers["ok"],
+        "answered_error": tally.answers["error"],
+        "answered_timeout": tally.answers["timeout"],
+        "completions": tally.completions,
     })
-    latency = ack - arrival
-    index = np.minimum((arrival // w).astype(np.int64), n - 1)
-    valid = ~np.isnan(latency)
-    lat = pd.Series(latency[valid]).groupby(index[valid])
-    frame["ack_p50_s"] = lat.quantile(0.5).reindex(range(n)).to_numpy()
-    frame["ack_p99_s"] = lat.quantile(0.99).reindex(range(n)).to_numpy()
+    counts, latency = tally.ack_by_window(clip=True)
+    for name, q in (("ack_p50_s", 0.5), ("ack_p99_s", 0.99)):
+        values = per_window(counts, latency, lambda g, q=q: g.quantile(q))
+        frame[name] = pd.Series(values, dtype=float).reindex(range(n)).to_numpy()
     return frame
 
 

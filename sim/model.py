@@ -21,13 +21,13 @@ from sim.clock import Clock, Deadlines
 from sim.dists import Stream
 from sim.faults import fault_windows
 from sim.idempotency import IdempotencyKeys
-from sim.job import INF
 from sim.queues import MessageQueue
 from sim.recorder import (
     ACK_ERROR,
     ACK_OK,
     ACK_STATUS,
     ACK_TIMEOUT,
+    BLOCK,
     DEAD_LETTERED,
     DROPPED,
     Recorder,
@@ -39,9 +39,12 @@ from sim.streams import Streams, Uniforms
 from sim.styles import event
 from sim.styles import call as calls
 from sim.styles.call import Call
+from sim.tally import Tally
 from sim.traffic import arrival_times
 
-DRAW_BLOCK = 1024  # orders whose random work is drawn at once
+DRAW_BLOCK = 1024  # orders whose random work is drawn at once (divides the recorder's block)
+ORDER_COLUMNS = ("architecture", "replication", "order_id", "arrival_s", "ack_s", "ack_status",
+                 "done_s", "compensated_s", "outcome", "inconsistent", "error_origin", "attempts")
 
 
 class Error:
@@ -70,20 +73,39 @@ class Policy:
 
 @dataclass
 class RunRecord:
-    """Everything one run produced, as frames and tallies (no aggregation across runs)."""
+    """Everything one run produced, as frames and tallies (no aggregation across runs).
+
+    ``orders`` is the orders frame when the model kept the orders (no sink), else None: the
+    rows went to the sink block by block. ``tally`` holds what the metrics need of the
+    orders either way (:class:`sim.tally.Tally`)."""
 
     architecture: str
     replication: int
-    orders: pd.DataFrame
+    orders: pd.DataFrame | None
     services: pd.DataFrame
     propagation: pd.DataFrame
     stats: dict = field(default_factory=dict)
+    tally: Tally | None = None
+
+
+def orders_frame(architecture: str, replication: int, block: dict) -> pd.DataFrame:
+    """The orders frame (``ORDER_COLUMNS``) of a run's block (or blocks) of orders."""
+    return pd.DataFrame({"architecture": architecture, "replication": replication, **block})
 
 
 class Model:
     """One architecture of a scenario in one replication."""
 
-    def __init__(self, scenario, architecture: str, replication: int):
+    def __init__(self, scenario, architecture: str, replication: int, sink=None,
+                 block: int = BLOCK, retire: bool | None = None):
+        """``sink(block)``, if given, receives the orders' columns (``ORDER_COLUMNS`` but the
+        first two) a block of consecutive orders at a time, in order of id, as orders
+        retire (see :mod:`sim.recorder`); without one the model keeps them for
+        ``RunRecord.orders``. ``block`` and ``retire`` are the recorder's; by default orders
+        retire only when there is a sink: without one, rows are order ids (as tests and
+        ``sim.validate`` read ``Model.work``) and ``finish`` may be called again."""
+        if block % DRAW_BLOCK:
+            raise ValueError(f"block must be a multiple of {DRAW_BLOCK}, got {block}")
         self.scenario = scenario
         self.arch_name = architecture
         self.arch = scenario.architectures[architecture]
@@ -107,7 +129,13 @@ class Model:
         self._build_resilience()
         self._build_scaling()
         self._build_draws()
-        self.rec = Recorder(len(self.steps), self.entry.bit)
+        self.sink = sink
+        self._kept: list[dict] = []  # the blocks of orders, without a sink
+        self.tally = Tally(scenario)
+        self._labels = np.array([""], dtype=object)
+        self._handed = 0  # blocks of orders handed over
+        self.rec = Recorder(len(self.steps), self.entry.bit, on_block=self._retired,
+                            block=block, retire=sink is not None if retire is None else retire)
         self.keys = IdempotencyKeys(self.rec) if self.arch.idempotency else None
         self.jitter = Uniforms(self.streams.rng("jitter"))
         self.samples: list[tuple] = []
@@ -196,7 +224,8 @@ class Model:
             sum(self.services[s].bit for s, _ in f.compensations) for f in failures
         ]
         self.failure_by_kind = {f"business:{f.name}": f for f in failures}
-        self.failure_at: dict[int, dict[int, int]] = {}  # order -> {step index: failure index}
+        self.failure_at: dict[int, dict[int, int]] = {}  # row -> {step index: failure index}
+        self._failure_rows: dict[int, list[int]] = {}  # recorder block -> rows in failure_at
 
     # -- what jobs and styles ask of the model ------------------------------------------
 
@@ -371,11 +400,15 @@ class Model:
 
     def message_dead(self, message, service: Service) -> None:
         error = message.error or self.error(service.name, "timeout")
-        self.rec.lost(message.order, DEAD_LETTERED, error.id)
-        self.rec.reached(error.id, "dead-letter")
+        rec = self.rec
+        rec.live[message.order >> rec.shift] -= 1  # the message is out of play
+        rec.lost(message.order, DEAD_LETTERED, error.id)
+        rec.reached(error.id, "dead-letter")
 
     def message_dropped(self, message, service: Service) -> None:
-        self.rec.lost(message.order, DROPPED, self.error(service.name, "retention").id)
+        rec = self.rec
+        rec.live[message.order >> rec.shift] -= 1  # the message is out of play
+        rec.lost(message.order, DROPPED, self.error(service.name, "retention").id)
 
     # -- running ------------------------------------------------------------------------
 
@@ -397,17 +430,56 @@ class Model:
             self.clock.after(nxt - t, self._arrive)
 
     def _draw_block(self, first: int) -> None:
-        """Draw the work of orders first .. first + DRAW_BLOCK - 1, in order of arrival: each
-        order's service time at every step and its business outcomes (common random numbers:
-        the i-th draw of a stream belongs to the i-th order in every architecture)."""
+        """Draw the work of the next DRAW_BLOCK orders (rows first .. first + DRAW_BLOCK - 1),
+        in order of arrival: each order's service time at every step and its business
+        outcomes (common random numbers: the i-th draw of a stream belongs to the i-th order
+        in every architecture)."""
+        capacity = self.rec.capacity
         for stream, work in zip(self.work_streams, self.work):
-            work.extend(stream.take(DRAW_BLOCK))
+            if len(work) < capacity:  # the recorder added rows
+                work.extend(array("d", bytes(8 * (capacity - len(work)))))
+            work[first:first + DRAW_BLOCK] = array("d", stream.take(DRAW_BLOCK))
         for index, draws in enumerate(self.failure_streams):
             failure = self.scenario.flow.business_failures[index]
             step = self.services[failure.at].index
             hits = np.flatnonzero(np.asarray(draws.take(DRAW_BLOCK)) < failure.probability)
             for hit in hits.tolist():
-                self.failure_at.setdefault(first + hit, {}).setdefault(step, index)
+                row = first + hit
+                if row not in self.failure_at:
+                    self._failure_rows.setdefault(row >> self.rec.shift, []).append(row)
+                self.failure_at.setdefault(row, {}).setdefault(step, index)
+
+    def _retired(self, first: int, lo: int, cols: dict) -> None:
+        """A block of orders is final (``Recorder.on_block``): forget its rows' business
+        failures, turn its columns into the orders' columns, tally them, pass them on."""
+        for row in self._failure_rows.pop(lo >> self.rec.shift, ()):
+            del self.failure_at[row]
+        self._hand(first, cols)
+
+    def _hand(self, first: int, cols: dict) -> None:
+        self._handed += 1
+        if len(self._labels) != len(self._errors) + 1:
+            self._labels = np.array(
+                [e.label for e in sorted(self._errors.values(), key=lambda e: e.id)] + [""],
+                dtype=object)
+        n = len(cols["arrival"])
+        block = {
+            "order_id": np.arange(first, first + n, dtype=np.int64),
+            "arrival_s": cols["arrival"],
+            "ack_s": cols["ack"],
+            "ack_status": ACK_STATUS[cols["status"]],
+            "done_s": cols["done"],
+            "compensated_s": cols["compensated"],
+            "outcome": cols["outcome"],
+            "inconsistent": cols["inconsistent"],
+            "error_origin": self._labels[cols["origin"]],
+            "attempts": cols["attempts"],
+        }
+        self.tally.add(block)
+        if self.sink is not None:
+            self.sink(block)
+        else:
+            self._kept.append(block)
 
     def _sample(self, t: float) -> None:
         window = self.scenario.window
@@ -441,6 +513,13 @@ class Model:
         for service in self.services.values():
             service.finish_levels()
         self.rec._in_system(self.clock.env._now, 0)
+        if self.rec.retire or self.sink is not None:
+            self.rec.close()  # the orders still held go to the sink (once: rows are reset)
+        else:  # nothing retired: rows are order ids; hand all, the state stays as it is
+            self.tally = Tally(self.scenario)
+            self._hand(0, self.rec.block_columns(0, self.rec.n))
+        if not self._handed:  # no orders: an empty block gives the columns their types
+            self._hand(0, self.rec.block_columns(0, 0))
         return self._record()
 
     def run(self, arrivals=None) -> RunRecord:
@@ -460,28 +539,13 @@ class Model:
     # -- records ------------------------------------------------------------------------
 
     def _record(self) -> RunRecord:
-        rec = self.rec
-        outcome, inconsistent = rec.outcomes()
-        labels = np.array([e.label for e in sorted(self._errors.values(), key=lambda e: e.id)]
-                          + [""], dtype=object)
-        origin = rec.column("origin")
-        n = rec.n
-        orders = pd.DataFrame({
-            "architecture": self.arch_name,
-            "replication": self.replication,
-            "order_id": np.arange(n, dtype=np.int64),
-            "arrival_s": rec.column("arrival"),
-            "ack_s": rec.column("ack"),
-            "ack_status": ACK_STATUS[rec.column("status")],
-            "done_s": rec.column("done"),
-            "compensated_s": rec.column("compensated"),
-            "outcome": outcome,
-            "inconsistent": inconsistent,
-            "error_origin": labels[origin],
-            "attempts": rec.column("attempts"),
-        })
+        orders = None
+        if self.sink is None:
+            kept, self._kept = self._kept, []
+            orders = orders_frame(self.arch_name, self.replication,
+                                  {k: np.concatenate([b[k] for b in kept]) for k in kept[0]})
         return RunRecord(self.arch_name, self.replication, orders, self._service_frame(),
-                         self._propagation_frame(), self._stats())
+                         self._propagation_frame(), self._stats(), self.tally)
 
     def _service_frame(self) -> pd.DataFrame:
         columns = ["time_s", "service", "waiting", "backlog", "busy", "workers", "area_busy",

@@ -143,6 +143,8 @@ class MessageQueue:
                 return  # already gone (deleted by an earlier receive, dead or dropped)
             message.state = DELETED
             self.deleted += 1
+            rec = self.model.rec
+            rec.live[message.order >> rec.shift] -= 1  # retirement: the message is out of play
         else:
             message.error = error
 

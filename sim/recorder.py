@@ -1,15 +1,27 @@
 """What a run remembers: per-order columns, error propagation counts, per-window service levels.
 
-Per-order data lives in typed arrays (8 bytes a field) indexed by order id, not in an object
-per order. Outcomes are decided once, at the end of the run, from each order's state:
-which steps were done, which compensations ran, what the client was told.
+Per-order data lives in typed arrays (8 bytes a field), not in an object per order. The
+arrays hold only the orders still in play (bounded memory, issue 5): they are cut into
+blocks of ``block`` rows; an order gets the next row of the current block, and the engine's
+``order`` is that **row**, not the order's id. Each block counts its live activities in
+``live`` (the client's call until answered, each job until it answers or is abandoned, each
+message copy from the bus until it is deleted, dead-lettered or dropped, each event held in
+an outbox). A block whose orders have all arrived and whose count is back to 0 can change no
+more: its outcomes are decided (the rules in :meth:`Recorder.outcomes`), its columns go to
+``on_block`` and its rows are reused. Blocks retire oldest first, so ``on_block`` sees the
+orders in order of id; at the end of the run :meth:`Recorder.close` hands over the rest
+(in flight or not). Outcomes depend only on an order's own final state, so they are the
+same whenever they are decided; ``retire=False`` keeps every order to the end (tests).
+
+Anything else keyed by an order's row (``Model.failure_at``) must be dropped when its
+block retires (``on_block``), because the row will belong to another order.
 """
 
 from __future__ import annotations
 
 import math
 from array import array
-from collections import Counter
+from collections import Counter, deque
 
 import numpy as np
 
@@ -23,22 +35,22 @@ BUSINESS_FAILED, DEAD_LETTERED, DROPPED, DONE_TWICE = 1, 2, 4, 8
 OUTCOMES = ("completed", "rejected", "compensated", "failed_after_ack", "in_flight")
 NAN = math.nan
 DTYPES = {"d": np.float64, "b": np.int8, "i": np.int32, "q": np.int64}
-BLOCK = 4096  # orders whose columns are allocated at once
+BLOCK = 4096  # rows per block: allocated, retired and reused together (a power of two)
 COLUMN_DEFAULTS = {
-    "arrival": array("d", [NAN]) * BLOCK, "ack": array("d", [NAN]) * BLOCK,
-    "status": array("b", [NO_ANSWER]) * BLOCK, "done": array("d", [NAN]) * BLOCK,
-    "compensated": array("d", [NAN]) * BLOCK, "attempts": array("i", [0]) * BLOCK,
-    "origin": array("i", [-1]) * BLOCK, "done_mask": array("q", [0]) * BLOCK,
-    "comp_mask": array("q", [0]) * BLOCK, "need_mask": array("q", [0]) * BLOCK,
-    "flags": array("b", [0]) * BLOCK, "visited": array("q", [0]) * BLOCK,
-    "key_mask": array("q", [0]) * BLOCK,
+    "arrival": ("d", NAN), "ack": ("d", NAN), "status": ("b", NO_ANSWER), "done": ("d", NAN),
+    "compensated": ("d", NAN), "attempts": ("i", 0), "origin": ("i", -1),
+    "done_mask": ("q", 0), "comp_mask": ("q", 0), "need_mask": ("q", 0), "flags": ("b", 0),
+    "visited": ("q", 0), "key_mask": ("q", 0),
 }
 
 
 class Recorder:
-    """Columns of every order of one run, plus the run's tallies."""
+    """Columns of the orders in play in one run, plus the run's tallies."""
 
-    def __init__(self, steps: int, entry_bit: int):
+    def __init__(self, steps: int, entry_bit: int, on_block=None, block: int = BLOCK,
+                 retire: bool = True):
+        if block < 1 or block & (block - 1):
+            raise ValueError(f"block must be a power of two, got {block}")
         self.all_steps = (1 << steps) - 1
         self.entry_bit = entry_bit
         self.arrival = array("d")
@@ -54,8 +66,20 @@ class Recorder:
         self.flags = array("b")
         self.visited = array("q")  # steps that started their own work at least once
         self.key_mask = array("q")  # steps whose idempotency key is stored (sim.idempotency)
-        self.n = 0  # orders so far; the columns hold ``capacity`` rows, the first n in use
-        self.capacity = 0
+        self.block = block
+        self.shift = block.bit_length() - 1  # row >> shift: the row's block
+        self.retire = retire
+        self.on_block = on_block  # on_block(first order id, first row, the orders' columns)
+        self.live = array("q")  # per block: activities in play (see the module docstring)
+        self.first = array("q")  # per block: id of its first order
+        self.blocks: deque[int] = deque()  # blocks in use, oldest orders first
+        self.free: list[int] = []  # retired blocks, rows ready for reuse
+        self._defaults = {name: array(code, [value]) * block
+                          for name, (code, value) in COLUMN_DEFAULTS.items()}
+        self.n = 0  # orders so far (ids are consecutive from 0)
+        self.capacity = 0  # rows allocated; they never shrink
+        self.retired = 0  # orders handed to on_block
+        self._row = self._row_end = 0  # next row and end of the current block
         self.in_system = 0  # orders waiting for the client's answer
         self._t = 0.0
         self.area_in_system = 0.0
@@ -66,23 +90,68 @@ class Recorder:
         self.retries = 0
 
     def new_order(self, now: float) -> int:
-        """A new order arriving now; its id (ids are consecutive from 0)."""
-        order = self.n
-        if order == self.capacity:
-            self._grow()
-        self.n = order + 1
-        self.arrival[order] = now
+        """A new order arriving now, its client waiting; the order's row."""
+        row = self._row
+        if row == self._row_end:
+            row = self._next_block()
+        self._row = row + 1
+        self.n += 1
+        self.arrival[row] = now
+        self.live[row >> self.shift] += 1  # the client's call, until answered
         self.area_in_system += self.in_system * (now - self._t)
         self._t = now
         self.in_system += 1
-        return order
+        return row
 
-    def _grow(self) -> None:
-        # Columns grow a block at a time, filled with their defaults: one extend per block
-        # instead of an append per field per order.
-        for name, default in COLUMN_DEFAULTS.items():
-            getattr(self, name).extend(default)
-        self.capacity += BLOCK
+    def _next_block(self) -> int:
+        """Retire what can be retired, then start a block: a reused one, else a new one
+        (columns grow a block at a time, filled with their defaults)."""
+        if self.retire:
+            self.retire_finished()
+        if self.free:
+            b = self.free.pop()
+        else:
+            b = len(self.live)
+            for name, default in self._defaults.items():
+                getattr(self, name).extend(default)
+            self.live.append(0)
+            self.first.append(0)
+            self.capacity += self.block
+        self.first[b] = self.n
+        self.blocks.append(b)
+        self._row = b << self.shift
+        self._row_end = self._row + self.block
+        return self._row
+
+    def retire_finished(self) -> None:
+        """Hand over the oldest blocks whose orders have all arrived and are no longer in
+        play, in order of id, and free their rows."""
+        blocks, live = self.blocks, self.live
+        current = self._row >> self.shift if self._row < self._row_end else -1
+        while blocks and blocks[0] != current and live[blocks[0]] == 0:
+            self._hand_over(blocks.popleft(), self.block)
+
+    def close(self) -> None:
+        """End of run: hand over every block still held, in order, in flight or not."""
+        while self.blocks:
+            b = self.blocks.popleft()
+            # Every block but the last (the current one) is full.
+            self._hand_over(b, self._row - (b << self.shift) if not self.blocks else self.block)
+        self._row = self._row_end = 0
+
+    def _hand_over(self, b: int, count: int) -> None:
+        lo = b << self.shift
+        if self.on_block is not None and count:
+            self.on_block(self.first[b], lo, self.block_columns(lo, lo + count))
+        self.retired += count
+        for name, default in self._defaults.items():
+            getattr(self, name)[lo:lo + self.block] = default
+        self.live[b] = 0
+        self.free.append(b)
+
+    def rows_in_use(self) -> int:
+        """Rows held by blocks not yet retired (the orders kept in memory)."""
+        return len(self.blocks) * self.block
 
     def _in_system(self, now: float, change: int) -> None:
         self.area_in_system += self.in_system * (now - self._t)
@@ -91,6 +160,7 @@ class Recorder:
 
     def answered(self, order: int, now: float, status: int, error_id: int, attempts: int) -> None:
         self._in_system(now, -1)
+        self.live[order >> self.shift] -= 1  # the client's call is over
         self.ack[order] = now
         self.status[order] = status
         self.attempts[order] = attempts
@@ -126,20 +196,32 @@ class Recorder:
     def reached(self, error_id: int, where: str) -> None:
         self.propagation[error_id, where] += 1
 
-    # -- end of run ---------------------------------------------------------------------
+    # -- retirement and end of run ------------------------------------------------------
 
-    def column(self, name: str) -> np.ndarray:
-        """The first ``n`` rows of a column as a numpy view."""
+    def column(self, name: str, lo: int, hi: int) -> np.ndarray:
+        """Rows lo .. hi-1 of a column, as a numpy copy (the rows will be reused)."""
         values = getattr(self, name)
-        return np.frombuffer(values, dtype=DTYPES[values.typecode])[: self.n]
+        if not len(values):
+            return np.empty(0, dtype=DTYPES[values.typecode])
+        return np.frombuffer(values, dtype=DTYPES[values.typecode])[lo:hi].copy()
 
-    def outcomes(self) -> tuple[np.ndarray, np.ndarray]:
-        """(outcome, inconsistent) per order, decided from each order's final state."""
-        status = self.column("status")
-        flags = self.column("flags")
-        done = self.column("done_mask")
-        comp = self.column("comp_mask")
-        need = self.column("need_mask")
+    def block_columns(self, lo: int, hi: int) -> dict[str, np.ndarray]:
+        """The final columns of the orders in rows lo .. hi-1: their times, status codes,
+        attempts, origin error ids, ``outcome`` and ``inconsistent``."""
+        out = {name: self.column(name, lo, hi)
+               for name in ("arrival", "ack", "status", "done", "compensated", "attempts",
+                            "origin")}
+        out["outcome"], out["inconsistent"] = self.outcomes(lo, hi)
+        return out
+
+    def outcomes(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """(outcome, inconsistent) of the orders in rows lo .. hi-1, decided from each
+        order's final state."""
+        status = self.column("status", lo, hi)
+        flags = self.column("flags", lo, hi)
+        done = self.column("done_mask", lo, hi)
+        comp = self.column("comp_mask", lo, hi)
+        need = self.column("need_mask", lo, hi)
         complete = done == self.all_steps
         business = (flags & BUSINESS_FAILED) != 0
         lost = (flags & (DEAD_LETTERED | DROPPED)) != 0

@@ -3,20 +3,28 @@
 Each run is a pure function of (scenario, architecture, replication): the same seed gives
 the same records whatever the number of processes. Runs are collected in a fixed order
 (architecture as listed, then replication), never in order of completion.
+
+Memory stays bounded as runs grow: each run streams its orders to a Parquet spool file of
+its own (:mod:`sim.spool`) in a temporary folder, computes its metrics and time series from
+its tally (:mod:`sim.tally`), and sends back only those and the spool's path; the main
+process never holds order rows (``Results.orders`` reads the spools when asked).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import resource
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pandas as pd
 
 from sim import metrics
-from sim.model import simulate
-from sim.results import Results
+from sim.model import Model
+from sim.results import OrderFiles, Results
+from sim.spool import OrderSpool
 from sim.stats import mean_ci, mser5
 
 LITTLE_TOLERANCE = 0.02  # relative; a larger deviation means the bookkeeping lost something
@@ -24,10 +32,9 @@ LITTLE_TOLERANCE = 0.02  # relative; a larger deviation means the bookkeeping lo
 
 def auto_warmup(record, scenario) -> float:
     """MSER-5 truncation of the per-window mean ack latency, in seconds."""
-    orders = record.orders
     w = scenario.window
-    latency = orders["ack_s"] - orders["arrival_s"]
-    series = latency.groupby((orders["arrival_s"] // w).astype(int)).mean()
+    counts, latency = record.tally.ack_by_window(clip=False)
+    series = pd.Series(metrics.per_window(counts, latency, lambda g: g.mean()), dtype=float)
     series = series[series.index * w < scenario.duration].dropna()
     if len(series) < 20:
         return 0.0
@@ -45,9 +52,7 @@ def littles_law(record) -> list[dict]:
         L = (s["area_busy"] + s["area_waiting"]) / T
         lam_w = s["jobs"] / T * (s["sojourn_s"] / s["jobs"])
         rows.append({"where": name, "L": L, "lambda_W": lam_w})
-    o = record.orders
-    answered = o["ack_s"].notna()
-    lam_w = (o.loc[answered, "ack_s"] - o.loc[answered, "arrival_s"]).sum() / T
+    lam_w = pd.Series(record.tally.ack, copy=False).sum() / T  # ack_s - arrival_s, answered
     rows.append({"where": "clients", "L": stats["area_in_system"] / T, "lambda_W": lam_w})
     for row in rows:
         row["deviation"] = abs(row["L"] - row["lambda_W"]) / row["L"] if row["L"] > 0 else 0.0
@@ -60,26 +65,44 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_one(scenario, architecture: str, replication: int, series: bool = True) -> dict:
-    """Simulate one run and reduce it to what the results need (picklable).
+def run_one(scenario, architecture: str, replication: int, spool_dir=None,
+            series: bool = True) -> dict:
+    """Simulate one run and reduce it to what the results need (picklable, small): the
+    metrics row, time series, propagation, Little's-law checks and, with ``spool_dir``,
+    the path of the run's orders spool there (else the orders are not kept).
 
     ``series=False`` leaves out the per-window time series (None), for callers that keep
     only the metrics row (sweeps)."""
-    record = simulate(scenario, architecture, replication)
+    spool = None
+    if spool_dir is not None:
+        spool = OrderSpool(Path(spool_dir) / f"{architecture}-{replication}.parquet",
+                           architecture, replication)
+    try:
+        record = Model(scenario, architecture, replication,
+                       sink=spool if spool is not None else _discard).run()
+    finally:
+        if spool is not None:
+            spool.close()
     if scenario.warmup == "auto":
         record.stats["warmup_s"] = auto_warmup(record, scenario)
     little = littles_law(record)
     row = metrics.run_metrics(record, scenario)
     row["warmup_s"] = metrics.warmup_of(record, scenario)
-    row["peak_rss_mb"] = peak_rss_mb()
+    row["peak_rss_mb"] = math.nan  # set last, below
     row["little_max_deviation"] = max(r["deviation"] for r in little)
-    return {
+    out = {
         "row": row,
-        "orders": record.orders,
+        "orders": str(spool.path) if spool is not None else None,
         "timeseries": metrics.timeseries(record, scenario) if series else None,
         "propagation": record.propagation,
         "little": [dict(r, architecture=architecture, replication=replication) for r in little],
     }
+    row["peak_rss_mb"] = peak_rss_mb()  # after the metrics: the run's whole cost
+    return out
+
+
+def _discard(block) -> None:
+    """A sink that keeps no orders (the tally has what the metrics need)."""
 
 
 def _run_task(args):
@@ -105,16 +128,20 @@ def run(
     archs = list(architectures or scenario.architectures)
     reps = replications or scenario.replications
     jobs = (os.cpu_count() or 1) if jobs is None else max(1, jobs)
-    outputs = _execute([(scenario, a, r) for a in archs for r in range(reps)], jobs, progress)
+    files = OrderFiles.temporary()  # the runs' spools; removed with the last reference to it
+    spool = str(files.folder)
+    outputs = _execute([(scenario, a, r, spool) for a in archs for r in range(reps)], jobs,
+                       progress)
     while precision is not None and reps < max_replications and not _precise(outputs, precision):
         more = min(reps, max_replications - reps)
-        tasks = [(scenario, a, r) for a in archs for r in range(reps, reps + more)]
+        tasks = [(scenario, a, r, spool) for a in archs for r in range(reps, reps + more)]
         outputs += _execute(tasks, jobs, progress, done=len(outputs))
         reps += more
     outputs.sort(key=lambda o: (archs.index(o["row"]["architecture"]), o["row"]["replication"]))
     if reps != scenario.replications:
         scenario = scenario.model_copy(update={"replications": reps})
-    return collect(scenario, archs, reps, outputs)
+    files.paths = [Path(o["orders"]) for o in outputs]
+    return collect(scenario, archs, reps, outputs, files)
 
 
 def _execute(tasks, jobs, progress, done: int = 0) -> list[dict]:
@@ -146,7 +173,8 @@ def _precise(outputs, precision: float) -> bool:
     return True
 
 
-def collect(scenario, archs, reps, outputs) -> Results:
+def collect(scenario, archs, reps, outputs, orders) -> Results:
+    """The runs' outputs (in order) as Results; ``orders``: their :class:`OrderFiles`."""
     runs = pd.DataFrame([o["row"] for o in outputs])
     little = pd.DataFrame([r for o in outputs for r in o["little"]])
     warnings = [
@@ -167,7 +195,7 @@ def collect(scenario, archs, reps, outputs) -> Results:
         runs=runs,
         summary=metrics.summarise(runs),
         comparison=metrics.compare(runs) if len(archs) > 1 else pd.DataFrame(),
-        orders=pd.concat([o["orders"] for o in outputs], ignore_index=True),
+        orders=orders,
         timeseries=pd.concat([o["timeseries"] for o in outputs], ignore_index=True),
         propagation=propagation,
         warnings=warnings,

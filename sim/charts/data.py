@@ -53,24 +53,36 @@ def chart_timeline_data(results) -> pd.DataFrame:
     })
 
 
-def steady_orders(results) -> pd.DataFrame:
-    """Orders that arrived after each run's warm-up (as the summary's latencies count)."""
-    orders, runs = results.orders, results.runs
+def steady_orders(results, columns=None, architecture: str | None = None) -> pd.DataFrame:
+    """Orders that arrived after each run's warm-up (as the summary's latencies count).
+
+    ``columns``, ``architecture``: only these columns, of this architecture's runs (read
+    alone from the results' files when the orders are not loaded: see
+    ``Results.read_orders``)."""
+    if columns is not None:
+        columns = list(dict.fromkeys(["architecture", "replication", "arrival_s", *columns]))
+    orders, runs = results.read_orders(columns, architecture), results.runs
     if "warmup_s" in runs:
-        warm = runs.set_index(["architecture", "replication"])["warmup_s"]
-        key = pd.MultiIndex.from_frame(orders[["architecture", "replication"]])
-        cut = warm.reindex(key).to_numpy()
+        if architecture is not None:
+            own = runs[runs["architecture"] == architecture]
+            cut = own.set_index("replication")["warmup_s"].reindex(
+                orders["replication"]).to_numpy()
+        else:
+            warm = runs.set_index(["architecture", "replication"])["warmup_s"]
+            key = pd.MultiIndex.from_frame(orders[["architecture", "replication"]])
+            cut = warm.reindex(key).to_numpy()
     else:
         cut = float(results.scenario.warmup) if results.scenario.warmup != "auto" else 0.0
     return orders[orders["arrival_s"].to_numpy() >= np.nan_to_num(cut)]
 
 
-def _cdf_frame(latency: pd.Series, archs) -> pd.DataFrame:
-    """Per architecture: latency quantiles on a fixed grid of probabilities (the CDF)."""
+def _cdf_frame(latency_of, columns, results) -> pd.DataFrame:
+    """Per architecture: quantiles on a fixed grid of probabilities (the CDF) of
+    ``latency_of(steady orders)``; one architecture's orders read at a time."""
     q = np.linspace(0.0, 1.0, CDF_POINTS)
     parts = []
-    for arch in archs:
-        values = latency[latency.index == arch].to_numpy(dtype=float)
+    for arch in results.architectures:
+        values = latency_of(steady_orders(results, columns, architecture=arch))
         if len(values):
             parts.append(pd.DataFrame({"architecture": arch, "latency_s": np.quantile(values, q),
                                        "cdf": q}))
@@ -81,19 +93,19 @@ def _cdf_frame(latency: pd.Series, archs) -> pd.DataFrame:
 def chart_client_cdf_data(results) -> pd.DataFrame:
     """CDF of client latency (order to the client's answer, whatever it was) per architecture,
     over answered orders after the warm-up, replications pooled."""
-    o = steady_orders(results)
-    o = o[o["ack_status"] != ""]
-    latency = pd.Series((o["ack_s"] - o["arrival_s"]).to_numpy(), index=o["architecture"])
-    return _cdf_frame(latency, results.architectures)
+    def latency(o):
+        o = o[o["ack_status"] != ""]
+        return (o["ack_s"] - o["arrival_s"]).to_numpy(dtype=float)
+    return _cdf_frame(latency, ["ack_s", "ack_status"], results)
 
 
 def chart_e2e_cdf_data(results) -> pd.DataFrame:
     """CDF of end-to-end latency (order to shipped) per architecture, over completed orders
     after the warm-up, replications pooled."""
-    o = steady_orders(results)
-    o = o[o["outcome"] == "completed"]
-    latency = pd.Series((o["done_s"] - o["arrival_s"]).to_numpy(), index=o["architecture"])
-    return _cdf_frame(latency, results.architectures)
+    def latency(o):
+        o = o[o["outcome"] == "completed"]
+        return (o["done_s"] - o["arrival_s"]).to_numpy(dtype=float)
+    return _cdf_frame(latency, ["done_s", "outcome"], results)
 
 
 def chart_services_data(results) -> pd.DataFrame:

@@ -90,6 +90,7 @@ class Call:
             return  # the request is lost on the link: only the timeout will answer
         if not callee.request(job.start):
             job.live = False
+            m.rec.live[self.order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
             callee.errors += 1
             self.answered(m.error(callee.name, "queue_full"))
 
@@ -136,6 +137,7 @@ def call(m, order: int, caller, callee, op, on_result, deadline: float = INF) ->
         policy.deadlines.add(job)
         if not callee.request(job.start):
             job.live = False
+            m.rec.live[order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
             callee.errors += 1
             job.answered(m.error(callee.name, "queue_full"))
     else:
@@ -154,6 +156,7 @@ def first_attempt(m, order: int, callee, op, policy, on_result, top: bool) -> No
     policy.deadlines.add(job)
     if not callee.request(job.start):
         job.live = False
+        m.rec.live[order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
         callee.errors += 1
         job.answered(m.error(callee.name, "queue_full"))
 

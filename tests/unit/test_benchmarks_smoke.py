@@ -34,3 +34,12 @@ def test_memory_growth_pairs_the_n_and_10n_runs_of_a_case():
     (growth,) = bench.memory_growth(rows)
     assert growth["growth_ratio"] == pytest.approx(1.5)
     assert growth["kib_per_extra_order"] == pytest.approx(50.0)  # 50 MiB over 1,024 orders
+
+
+def test_memory_growth_cases_run_the_spooling_pipeline():
+    rows = bench.run_plan(bench.plan(["growth_event", "growth_run"], TINY))
+    assert [row["case"] for row in rows] == ["growth_event@N", "growth_event@10N",
+                                             "growth_run@N", "growth_run@10N"]
+    assert all(row["visits"] == 3 * row["orders"] for row in rows)
+    growth = bench.memory_growth(rows)
+    assert [g["case"] for g in growth] == ["growth_event", "growth_run", "growth_run:worker"]
