@@ -43,3 +43,12 @@ def test_memory_growth_cases_run_the_spooling_pipeline():
     assert all(row["visits"] == 3 * row["orders"] for row in rows)
     growth = bench.memory_growth(rows)
     assert [g["case"] for g in growth] == ["growth_event", "growth_run", "growth_run:worker"]
+
+
+def test_best_of_keeps_each_cases_fastest_round():
+    from benchmarks.bench import best_of
+    rounds = [[{"case": "baseline", "cpu_s": 5.0}, {"case": "call", "cpu_s": 2.0}],
+              [{"case": "baseline", "cpu_s": 4.0}, {"case": "call", "cpu_s": 3.0}]]
+    best = best_of(rounds)
+    assert [(r["case"], r["cpu_s"], r["runs"]) for r in best] == [("baseline", 4.0, 2),
+                                                                 ("call", 2.0, 2)]
