@@ -577,7 +577,8 @@ class Model:
                 "dead_letters": s.queue.dead if s.queue is not None else 0,
                 "shed": s.shed,
                 "worker_s": s.area_workers,
-                "peak_workers": s.peak_workers,
+                "peak_workers": (max(w for _, w in self.scalers[s.name].history)
+                                 if s.name in self.scalers else s.spec.workers),
             }
             for s in self.services.values()
         }

@@ -98,7 +98,6 @@ class ConsumerScaler(Scaler):
     def __init__(self, clock, service, spec, horizon_s: float):
         self.credit = 0.0  # ramp earned but not used (fractions of a worker)
         service.resize(spec.start)
-        service.peak_workers = spec.start
         super().__init__(clock, service, spec, horizon_s, self.TICK_S)
 
     def evaluate(self) -> None:

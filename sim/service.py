@@ -58,7 +58,6 @@ class Service:
         # Worker-seconds provisioned (the cost of autoscaling), integrated at each change.
         self._tw = 0.0
         self.area_workers = 0.0
-        self.peak_workers = spec.workers
 
     def _level(self) -> None:
         now = self.env._now
@@ -134,8 +133,6 @@ class Service:
         """Provision ``workers`` (an autoscaler's decision); busy workers beyond it finish
         their job first (``release`` retires them)."""
         self.base_workers = workers
-        if workers > self.peak_workers:
-            self.peak_workers = workers
         self._refit()
 
     def _count_workers(self) -> None:

@@ -382,7 +382,6 @@ def check_workers(scenario, model, record) -> None:
         # finishes its job first, so busy may exceed the current workers for a while.
         scaler = model.scalers.get(name)
         cap = spec.workers if scaler is None else max(w for _, w in scaler.history)
-        assert record.stats["services"][name]["peak_workers"] == cap, name
         assert (g["busy"] >= 0).all() and (g["waiting"] >= 0).all(), name
         assert (g["busy"] <= cap).all(), name
         assert (g["workers"] <= cap).all(), name

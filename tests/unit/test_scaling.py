@@ -83,7 +83,8 @@ def test_lambda_like_consumers_start_small_and_ramp_by_the_minute_rate():
 
 def test_consumer_scaling_replaces_the_services_workers_only_for_consumers():
     m, rec = run(event_flow(start=3), "ed", [0.0])
-    assert m.services["payment"].peak_workers == 3
+    assert m.services["payment"].base_workers == 3  # the service's own `workers` is 1
+    assert rec.stats["services"]["payment"]["peak_workers"] == 3
     assert "order" not in m.scalers
 
 
