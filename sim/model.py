@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from array import array
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,7 @@ from sim.clock import Clock, Deadlines
 from sim.dists import Stream
 from sim.faults import fault_windows
 from sim.idempotency import IdempotencyKeys
+from sim.job import INF
 from sim.queues import MessageQueue
 from sim.recorder import (
     ACK_ERROR,
@@ -36,8 +38,8 @@ from sim.resilience import Breaker, Gate, RetryBudget
 from sim.scaling import Autoscaler, ConsumerScaler
 from sim.service import Service
 from sim.streams import Streams, Uniforms
-from sim.styles import event
 from sim.styles import call as calls
+from sim.styles import event
 from sim.styles.call import Call
 from sim.tally import Tally
 from sim.traffic import arrival_times
@@ -96,8 +98,27 @@ def orders_frame(architecture: str, replication: int, block: dict) -> pd.DataFra
 class Model:
     """One architecture of a scenario in one replication."""
 
-    def __init__(self, scenario, architecture: str, replication: int, sink=None,
-                 block: int = BLOCK, retire: bool | None = None):
+    # What the jobs and styles read on the hot path, typed: compiled (docs/architecture.md),
+    # each is a field of the model's struct.
+    clock: Clock
+    rec: Recorder
+    keys: IdempotencyKeys | None
+    bus: Bus | None
+    entry: Service
+    work: list[Any]
+    rework: list[Stream]
+    routes: list[list[tuple[Any, Any, Any, Any, bool]]]
+    failure_at: dict[int, dict[int, int]]
+    deadlines: bool
+    outbox: bool
+    jitter: Uniforms
+    arch: Any
+    scenario: Any
+    _next_arrival: float
+    _arrivals: Any
+
+    def __init__(self, scenario: Any, architecture: str, replication: int, sink: Any = None,
+                 block: int = BLOCK, retire: bool | None = None) -> None:
         """``sink(block)``, if given, receives the orders' columns (``ORDER_COLUMNS`` but the
         first two) a block of consecutive orders at a time, in order of id, as orders
         retire (see :mod:`sim.recorder`); without one the model keeps them for
@@ -176,7 +197,9 @@ class Model:
                 service.queue = MessageQueue(self, service, self.arch.queue)
                 service.consume = self._consumer(service)
         for name in self.steps:
-            groups, targets, parallel = [], [], []
+            groups: list[list[Service]] = []
+            targets: list[Any] = []
+            parallel: list[Service] = []
             for link in flow.children(name):
                 child = self.services[link.child]
                 if self.arch.link_style(link.key) == "event":
@@ -208,7 +231,7 @@ class Model:
             for start, end in fault_windows(fault, self.horizon_s, rng):
                 self.clock.later(start, state.switch, fault, True)
                 self.clock.later(end, state.switch, fault, False)
-        self._fault_draws = {}
+        self._fault_draws: dict[str, Uniforms] = {}
 
     def _build_draws(self) -> None:
         rng = self.streams.rng
@@ -242,10 +265,10 @@ class Model:
         the services and links a call to ``callee`` waits on (a hang or slowdown began
         there), else ``callee`` itself with kind ``timeout``."""
         if link is not None and link.active:
-            return self.error(link.name, link.kind())
+            return self.error(link.name, str(link.kind()))
         for name, state in self.waits_on[callee.index]:
             if state.active:
-                return self.error(name, state.kind())
+                return self.error(name, str(state.kind()))
         return self.error(callee.name, "timeout")
 
     def _build_waits_on(self) -> None:
@@ -311,16 +334,21 @@ class Model:
 
     def compensated(self, order: int, service: Service) -> None:
         if self.rec.done_mask[order] & service.bit:
-            self.rec.compensation_done(order, service.bit, self.clock.env._now)
+            self.rec.compensation_done(order, service.bit, self.clock.now)
 
     # publish(service, order, targets, on_done): the event style's publish is this method
     # itself (its first argument is the model), so a job's publish costs no wrapper call.
-    publish = event.publish
+    def publish(self, service: Service, order: int, targets: Any, on_done: Any) -> None:
+        event.publish(self, service, order, targets, on_done)
 
     # call(order, caller, callee, op, on_result, deadline=INF) and retry_first(job, error,
     # timed_out): the call style's functions themselves, as ``publish`` above.
-    call = calls.call
-    retry_first = calls.retry_first
+    def call(self, order: int, caller: Service, callee: Service, op: str | None,
+             on_result: Any, deadline: float = INF) -> None:
+        calls.call(self, order, caller, callee, op, on_result, deadline)
+
+    def retry_first(self, job: Any, error: Any, timed_out: bool) -> None:
+        calls.retry_first(self, job, error, timed_out)
 
     def _deadlines(self, timeout_s: float) -> Deadlines:
         """The one timer list of calls with timeout ``timeout_s`` (equal timeouts are FIFO)."""
@@ -378,7 +406,7 @@ class Model:
     def _build_scaling(self) -> None:
         """An autoscaler per autoscaled service; Lambda-like scaling of every queue consumer
         where the architecture asks for it (it replaces the consumer's autoscaling)."""
-        self.scalers = {}
+        self.scalers: dict[str, Autoscaler | ConsumerScaler] = {}
         consumers = self.arch.queue.consumer_scaling
         for name, service in self.services.items():
             if consumers is not None and service.queue is not None:
@@ -391,7 +419,7 @@ class Model:
 
 
     def client_answered(self, order: int, error, timed_out: bool, attempts: int) -> None:
-        now = self.clock.env._now
+        now = self.clock.now
         if error is None:
             self.rec.answered(order, now, ACK_OK, -1, attempts)
             return
@@ -508,11 +536,11 @@ class Model:
 
     def finish(self) -> RunRecord:
         """Close the time integrals and turn the run's state into records."""
-        if self.clock.env._now >= self.horizon_s and self.samples[-1][0] < self.horizon_s:
+        if self.clock.now >= self.horizon_s and self.samples[-1][0] < self.horizon_s:
             self._sample(self.horizon_s)  # the last window ends at the horizon
         for service in self.services.values():
             service.finish_levels()
-        self.rec._in_system(self.clock.env._now, 0)
+        self.rec._in_system(self.clock.now, 0)
         if self.rec.retire or self.sink is not None:
             self.rec.close()  # the orders still held go to the sink (once: rows are reset)
         else:  # nothing retired: rows are order ids; hand all, the state stays as it is

@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter, deque
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,7 @@ OUTCOMES = ("completed", "rejected", "compensated", "failed_after_ack", "in_flig
 NAN = math.nan
 DTYPES = {"d": np.float64, "b": np.int8, "i": np.int32, "q": np.int64}
 BLOCK = 4096  # rows per block: allocated, retired and reused together (a power of two)
-COLUMN_DEFAULTS = {
+COLUMN_DEFAULTS: dict[str, tuple[str, Any]] = {  # Any: a compiled float would coerce ints
     "arrival": ("d", NAN), "ack": ("d", NAN), "status": ("b", NO_ANSWER), "done": ("d", NAN),
     "compensated": ("d", NAN), "attempts": ("i", 0), "origin": ("i", -1),
     "done_mask": ("q", 0), "comp_mask": ("q", 0), "need_mask": ("q", 0), "flags": ("b", 0),

@@ -50,7 +50,7 @@ class Breaker:
         if self.state == CLOSED:
             return True
         if self.state == OPEN:
-            if self.clock.env._now < self.opened_at + self.spec.open_for:
+            if self.clock.now < self.opened_at + self.spec.open_for:
                 return False
             self.state, self.trials, self.successes = HALF_OPEN, 0, 0
         if self.trials < self.spec.half_open_calls:
@@ -83,7 +83,7 @@ class Breaker:
 
     def _open(self) -> None:
         self.state = OPEN
-        self.opened_at = self.clock.env._now
+        self.opened_at = self.clock.now
         self.opened += 1
 
 

@@ -27,7 +27,7 @@ class Scaler:
 
     def _tick(self) -> None:
         self.evaluate()
-        if self.clock.env._now + self.period_s <= self.horizon_s:
+        if self.clock.now + self.period_s <= self.horizon_s:
             self.clock.later(self.period_s, self._tick)
 
     def evaluate(self) -> None:
@@ -43,7 +43,7 @@ class Scaler:
 
     def _resize(self, workers: int) -> None:
         self.service.resize(workers)
-        self.history.append((self.clock.env._now, workers))
+        self.history.append((self.clock.now, workers))
 
 
 class Autoscaler(Scaler):
@@ -70,7 +70,7 @@ class Autoscaler(Scaler):
         return min(spec.max_workers, max(self.low, want))
 
     def evaluate(self) -> None:
-        now = self.clock.env._now
+        now = self.clock.now
         want = self.desired()
         current = self.service.base_workers
         if want > current + self.pending:

@@ -15,7 +15,14 @@ left to reappear after the visibility timeout (see :mod:`sim.queues`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sim.job import Job
+
+if TYPE_CHECKING:
+    from sim.model import Model
+    from sim.queues import Message
+    from sim.service import Service
 
 
 class Publish:
@@ -23,7 +30,8 @@ class Publish:
 
     __slots__ = ("m", "service", "order", "targets", "on_done", "tries")
 
-    def __init__(self, m, service, order, targets, on_done):
+    def __init__(self, m: Model, service: Service, order: int, targets: Any,
+                 on_done: Any) -> None:
         self.m = m
         self.service = service
         self.order = order
@@ -33,9 +41,11 @@ class Publish:
 
     def attempt(self) -> None:
         m = self.m
-        error = m.bus.accept()
+        bus = m.bus
+        assert bus is not None  # an architecture with event links has a bus
+        error = bus.accept()
         if error is None:
-            m.bus.deliver(self.order, self.targets)
+            bus.deliver(self.order, self.targets)
             self.on_done(None)
             return
         policy = m.arch.bus
@@ -48,9 +58,10 @@ class Publish:
         m.clock.later(policy.publish_backoff * 2.0 ** (self.tries - 1), self.attempt)
 
 
-def publish(m, service, order: int, targets, on_done) -> None:
+def publish(m: Model, service: Service, order: int, targets: Any, on_done: Any) -> None:
     """Publish one event for ``order`` to ``targets`` [(queue, link fault, op)], then ``on_done``."""
     bus = m.bus
+    assert bus is not None  # an architecture with event links has a bus
     if m.outbox:
         bus.relay(order, targets)
         on_done(None)
@@ -61,7 +72,7 @@ def publish(m, service, order: int, targets, on_done) -> None:
         Publish(m, service, order, targets, on_done).attempt()
 
 
-def consume(m, service, message) -> None:
+def consume(m: Model, service: Service, message: Message) -> None:
     """Start the job of a message just received by ``service`` (a worker is already held)."""
     Job(m, message.order, service, message.op, None, message, 1.0, True).start()
 
@@ -72,11 +83,11 @@ class Consumer:
 
     __slots__ = ("m", "service")
 
-    def __init__(self, m, service):
+    def __init__(self, m: Model, service: Service) -> None:
         self.m = m
         self.service = service
 
-    def consume(self, message) -> None:
+    def consume(self, message: Message) -> None:
         Job(self.m, message.order, self.service, message.op, None, message, 1.0, True).start()
 
 
