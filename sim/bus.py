@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sim.dists import Stream
 from sim.faults import ERRORS, OUTAGE, FaultState
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sim.model import Model
 
 
-DELIVERY_RETRY_S = 1.0
+DELIVERY_RETRY_S: Final = 1.0
 
 
 class Bus:
@@ -79,7 +79,6 @@ class Bus:
         rec.live[order >> rec.shift] += len(targets)  # retirement: each copy in play until settled
         now = self.clock.now
         factor = self.fault.factor
-        after = self.clock.after
         for queue, link_fault, op in targets:
             message = Message(order, op, now, queue)
             delay = self.latency.next() * factor
@@ -93,7 +92,7 @@ class Bus:
                     # backoff); one retry interval, an assumption, stands for that here.
                     delay += DELIVERY_RETRY_S
             self.delivered += 1
-            after(delay, message.arrive)
+            self.clock.after(delay, message.arrive)
 
     def relay(self, order: int, targets: Any) -> None:
         """Outbox: the event is stored with the publisher's write and published when the bus is up."""

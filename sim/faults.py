@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
 # Kinds, as strings: they are data in records (error origins), not classes.
-OUTAGE, HANG, SLOWDOWN, ERRORS, CAPACITY = "outage", "hang", "slowdown", "errors", "capacity"
+# Final: compiled, a constant rather than a lookup in the module's globals (docs/architecture.md)
+OUTAGE: Final = "outage"
+HANG: Final = "hang"
+SLOWDOWN: Final = "slowdown"
+ERRORS: Final = "errors"
+CAPACITY: Final = "capacity"
 
 
 def fault_windows(fault, horizon_s: float, rng: np.random.Generator) -> list[tuple[float, float]]:

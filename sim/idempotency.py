@@ -16,9 +16,13 @@ Without keys every repeat does its step again, counted as a duplicate (sim.recor
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
-ANSWERED, IN_PROGRESS, SKIP_WORK, WORK = "answered", "in_progress", "skip_work", "work"
+# Final: compiled, a constant rather than a lookup in the module's globals (docs/architecture.md)
+ANSWERED: Final = "answered"
+IN_PROGRESS: Final = "in_progress"
+SKIP_WORK: Final = "skip_work"
+WORK: Final = "work"
 
 
 class IdempotencyKeys:

@@ -19,7 +19,7 @@ services reached by ``event`` links (each decides locally: it undoes its step on
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sim.faults import ERRORS, OUTAGE
 from sim.idempotency import ANSWERED, IN_PROGRESS, WORK
@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 # message) takes to fail when its service is in an outage: small, but not zero, so that
 # consumers cycling through messages of a down service advance the clock. A new call to a
 # down service is refused at once, without a worker (connection refused).
-FAIL_FAST_S = 0.001
-INF = float("inf")
+FAIL_FAST_S: Final = 0.001
+INF: Final = float("inf")
 
 
 class Job:
@@ -167,10 +167,10 @@ class Job:
             self.next_group()
         else:  # no calls to make: next_group's last step, inline (one call less per visit)
             targets = service.event_targets
-            if targets:
-                self.m.publish(service, self.order, targets, self.answer)
-            else:
+            if not targets or self.m.publish_now(self.order, targets):
                 self.answer(None)
+            else:  # the bus refused it for now: publish with retries, answer when done
+                self.m.publish(service, self.order, targets, self.answer)
 
     def shed(self) -> bool:
         """Load shedding: drop this request if its caller has given up or it waited too long
@@ -224,10 +224,10 @@ class Job:
                            self.deadline)
             return
         targets = service.event_targets
-        if targets:
-            m.publish(service, self.order, targets, self.answer)
-        else:
+        if not targets or m.publish_now(self.order, targets):
             self.answer(None)
+        else:  # the bus refused it for now: publish with retries, answer when done
+            m.publish(service, self.order, targets, self.answer)
 
     def branch_answered(self, error) -> None:
         if error is not None and self.error is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from array import array
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -44,7 +44,7 @@ from sim.styles.call import Call
 from sim.tally import Tally
 from sim.traffic import arrival_times
 
-DRAW_BLOCK = 1024  # orders whose random work is drawn at once (divides the recorder's block)
+DRAW_BLOCK: Final = 1024  # orders whose random work is drawn at once (divides the recorder's block)
 ORDER_COLUMNS = ("architecture", "replication", "order_id", "arrival_s", "ack_s", "ack_status",
                  "done_s", "compensated_s", "outcome", "inconsistent", "error_origin", "attempts")
 
@@ -195,7 +195,6 @@ class Model:
             if name in receivers:
                 service = self.services[name]
                 service.queue = MessageQueue(self, service, self.arch.queue)
-                service.consume = self._consumer(service)
         for name in self.steps:
             groups: list[list[Service]] = []
             targets: list[Any] = []
@@ -212,9 +211,6 @@ class Model:
                     groups.append([child])
             self.services[name].call_groups = groups
             self.services[name].event_targets = targets
-
-    def _consumer(self, service):
-        return event.Consumer(self, service).consume
 
     def _build_faults(self) -> None:
         for i, fault in enumerate(self.scenario.faults):
@@ -336,13 +332,14 @@ class Model:
         if self.rec.done_mask[order] & service.bit:
             self.rec.compensation_done(order, service.bit, self.clock.now)
 
-    # publish(service, order, targets, on_done): the event style's publish is this method
-    # itself (its first argument is the model), so a job's publish costs no wrapper call.
+    # The styles' functions, as methods: jobs reach the styles through the model (and a
+    # compiled module function cannot be bound as a method, docs/architecture.md).
     def publish(self, service: Service, order: int, targets: Any, on_done: Any) -> None:
         event.publish(self, service, order, targets, on_done)
 
-    # call(order, caller, callee, op, on_result, deadline=INF) and retry_first(job, error,
-    # timed_out): the call style's functions themselves, as ``publish`` above.
+    def publish_now(self, order: int, targets: Any) -> bool:
+        return event.publish_now(self, order, targets)
+
     def call(self, order: int, caller: Service, callee: Service, op: str | None,
              on_result: Any, deadline: float = INF) -> None:
         calls.call(self, order, caller, callee, op, on_result, deadline)

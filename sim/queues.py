@@ -16,15 +16,21 @@
 from __future__ import annotations
 
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sim.clock import Deadlines
+from sim.job import Job
 
 if TYPE_CHECKING:
     from sim.model import Model
     from sim.service import Service
 
-VISIBLE, IN_FLIGHT, DELETED, DEAD, DROPPED = range(5)
+# Final: compiled, a constant rather than a lookup in the module's globals (docs/architecture.md)
+VISIBLE: Final = 0
+IN_FLIGHT: Final = 1
+DELETED: Final = 2
+DEAD: Final = 3
+DROPPED: Final = 4
 
 
 class Message:
@@ -91,6 +97,11 @@ class MessageQueue:
         self.dropped = 0
         self.max_backlog = 0
         self.oldest_age_s = 0.0  # the largest age of a message when it was received
+
+    def consume(self, message: Message) -> None:
+        """Start the job of a message just received (its service's worker is already held):
+        the same :class:`~sim.job.Job` as a call's, the top of its own synchronous chain."""
+        Job(self.model, message.order, self.service, message.op, None, message, 1.0, True).start()
 
     @property
     def backlog(self) -> int:

@@ -38,7 +38,6 @@ class Service:
         self.waiting: deque[Any] = deque()
         self.limit: float = float("inf") if spec.queue is None else spec.queue
         self.queue: MessageQueue | None = None  # MessageQueue, in architectures where the service subscribes to events
-        self.consume: Any = None  # callback(message) that starts a job for a pulled message
         self.call_groups: list[list[Service]] = []  # children reached by calls, in groups called at once
         self.event_targets: list[Any] = []  # (queue, link fault, op) of children reached by events
         self.fault = FaultState()
@@ -115,7 +114,7 @@ class Service:
             if queue is not None and queue.visible:
                 message = queue.receive()
                 if message is not None:
-                    self.consume(message)
+                    queue.consume(message)
                     return
         self.busy = busy - 1
 
@@ -132,7 +131,7 @@ class Service:
                     self.area_busy += busy * dt
                     self._t = now
                 self.busy = busy + 1
-                self.consume(message)
+                queue.consume(message)
 
     def resize(self, workers: int) -> None:
         """Provision ``workers`` (an autoscaler's decision); busy workers beyond it finish
@@ -165,7 +164,7 @@ class Service:
                 break
             self._level()
             self.busy += 1
-            self.consume(message)
+            self.queue.consume(message)
 
     def finish_levels(self) -> None:
         self._level()
