@@ -14,10 +14,14 @@ import gc
 from collections import deque
 from heapq import heappop, heappush
 from types import BuiltinMethodType, MethodType
-from typing import Any
+from typing import Any, Final
 
 from simpy.core import Environment
 from simpy.events import NORMAL, Event
+
+# Final: compiled, each a static of the module, not a lookup in its globals at every event.
+PRIORITY: Final = NORMAL  # SimPy's priority of an ordinary event, for our timers too
+_push: Final = heappush
 
 
 class Clock:
@@ -42,19 +46,19 @@ class Clock:
     def later(self, delay: float, fn: Any, *args: Any) -> None:
         """Call ``fn(*args)`` ``delay`` (>= 0) seconds from now."""
         self.events += 1
-        heappush(self._queue, (self.now + delay, NORMAL, next(self._eid),
+        _push(self._queue, (self.now + delay, PRIORITY, next(self._eid),
                                (fn, args) if args else fn))
 
     def after(self, delay: float, fn: Any) -> None:
         """``later(delay, fn)`` for the hot paths (a job's work, a bus delivery, the next
         arrival): without ``*args`` the interpreter specialises and inlines the call."""
         self.events += 1
-        heappush(self._queue, (self.now + delay, NORMAL, next(self._eid), fn))
+        _push(self._queue, (self.now + delay, PRIORITY, next(self._eid), fn))
 
     def at(self, when: float, fn: Any, *args: Any) -> None:
         """Call ``fn(*args)`` at absolute time ``when`` (>= now)."""
         self.events += 1
-        heappush(self._queue, (when, NORMAL, next(self._eid), (fn, args) if args else fn))
+        _push(self._queue, (when, PRIORITY, next(self._eid), (fn, args) if args else fn))
 
     def run(self, until: float) -> None:
         """Process every event due before ``until``; the clock then reads ``until``.
@@ -65,6 +69,7 @@ class Clock:
         """
         env = self.env
         queue = self._queue
+        pop, method, builtin_method = heappop, MethodType, BuiltinMethodType  # locals: no lookups
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -74,12 +79,12 @@ class Clock:
             # is a bound method (a Python one, or a compiled one: see docs/architecture.md),
             # a tuple (fn, args), or any other callable; anything else is a SimPy event.
             while queue:
-                when, priority, eid, event = heappop(queue)
+                when, priority, eid, event = pop(queue)
                 if when >= until:
                     heappush(queue, (when, priority, eid, event))
                     break
                 cls = event.__class__
-                if cls is MethodType or cls is BuiltinMethodType:
+                if cls is method or cls is builtin_method:
                     self.now = when
                     event()
                 elif cls is tuple:

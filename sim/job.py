@@ -25,7 +25,7 @@ from sim.faults import ERRORS, OUTAGE
 from sim.idempotency import ANSWERED, IN_PROGRESS, WORK
 
 if TYPE_CHECKING:
-    from sim.model import Model
+    from sim.model import Model, Policy
     from sim.queues import Message
     from sim.service import Service
     from sim.styles.call import Call
@@ -63,7 +63,7 @@ class Job:
     events: Any
     deadline: float
     reply: Any  # a plain first attempt's caller callback and policy (sim.styles.call)
-    policy: Any
+    policy: Policy
 
     def __init__(self, m: Model, order: int, service: Service, op: str | None,
                  call: Call | None = None, message: Message | None = None, factor: float = 1.0,

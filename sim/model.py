@@ -107,7 +107,7 @@ class Model:
     entry: Service
     work: list[Any]
     rework: list[Stream]
-    routes: list[list[tuple[Any, Any, Any, Any, bool]]]
+    routes: list[list[tuple[LinkFault | None, Gate | None, RetryBudget | None, Policy, bool]]]
     failure_at: dict[int, dict[int, int]]
     deadlines: bool
     outbox: bool

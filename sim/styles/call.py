@@ -30,7 +30,9 @@ from sim.faults import ERRORS, OUTAGE
 from sim.job import INF, Job
 
 if TYPE_CHECKING:
-    from sim.model import Model
+    from sim.bus import LinkFault
+    from sim.model import Model, Policy
+    from sim.resilience import Gate, RetryBudget
     from sim.service import Service
 
 
@@ -46,9 +48,10 @@ class Call:
     __slots__ = ("m", "order", "callee", "op", "policy", "link", "on_result", "tries", "top",
                  "timed_out", "gate", "budget", "through", "deadline")
 
-    def __init__(self, m: Model, order: int, callee: Service, op: str | None, policy: Any,
-                 link: Any, on_result: Any = None, top: bool = False, gate: Any = None,
-                 budget: Any = None, deadline: float = INF) -> None:
+    def __init__(self, m: Model, order: int, callee: Service, op: str | None, policy: Policy,
+                 link: LinkFault | None, on_result: Any = None, top: bool = False,
+                 gate: Gate | None = None, budget: RetryBudget | None = None,
+                 deadline: float = INF) -> None:
         self.m = m
         self.order = order
         self.callee = callee
@@ -104,11 +107,12 @@ class Call:
     def answered(self, error: Any, timed_out: bool = False) -> None:
         """The attempt ended with ``error`` (None for success): finish or retry."""
         self.timed_out = timed_out
-        if self.through:
+        gate = self.gate
+        if gate is not None and self.through:  # (only an attempt with a gate passes one)
             self.through = False
             # A business failure is an answer, not a fault: it does not count against the
             # breaker (resilience4j's ignoreExceptions for business exceptions).
-            self.gate.done(error is not None and not error.business)
+            gate.done(error is not None and not error.business)
         if error is None or error.business or self.tries > self.policy.retries:
             self.finish(error)
             return
@@ -153,7 +157,7 @@ def call(m: Model, order: int, caller: Service, callee: Service, op: str | None,
              deadline).attempt()
 
 
-def first_attempt(m: Model, order: int, callee: Service, op: str | None, policy: Any,
+def first_attempt(m: Model, order: int, callee: Service, op: str | None, policy: Policy,
                   on_result: Any, top: bool) -> None:
     """A plain first attempt (see the module's doc): ``Call.attempt``'s steps for one, with
     the job in the Call's place (the hot path: no Call object, no attempt/answered/finish
