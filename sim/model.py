@@ -10,7 +10,6 @@ arrival, so the orders are identical across architectures (common random numbers
 from __future__ import annotations
 
 import time
-from array import array
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -105,7 +104,7 @@ class Model:
     keys: IdempotencyKeys | None
     bus: Bus | None
     entry: Service
-    work: list[Any]
+    work: list[list[float]]
     rework: list[Stream]
     routes: list[list[tuple[LinkFault | None, Gate | None, RetryBudget | None, Policy, bool]]]
     failure_at: dict[int, dict[int, int]]
@@ -233,7 +232,7 @@ class Model:
         rng = self.streams.rng
         services = self.scenario.services
         self.work_streams = [Stream(services[s].time, rng(f"service:{s}")) for s in self.steps]
-        self.work = [array("d") for _ in self.steps]
+        self.work: list[list[float]] = [[] for _ in self.steps]  # lists: see Recorder
         self.rework = [Stream(services[s].time, rng(f"rework:{s}")) for s in self.steps]
         self.op_streams: dict[tuple[int, str], Stream] = {}
         failures = self.scenario.flow.business_failures
@@ -462,8 +461,8 @@ class Model:
         capacity = self.rec.capacity
         for stream, work in zip(self.work_streams, self.work):
             if len(work) < capacity:  # the recorder added rows
-                work.extend(array("d", bytes(8 * (capacity - len(work)))))
-            work[first:first + DRAW_BLOCK] = array("d", stream.take(DRAW_BLOCK))
+                work.extend([0.0] * (capacity - len(work)))
+            work[first:first + DRAW_BLOCK] = stream.take(DRAW_BLOCK)
         for index, draws in enumerate(self.failure_streams):
             failure = self.scenario.flow.business_failures[index]
             step = self.services[failure.at].index

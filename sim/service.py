@@ -1,6 +1,6 @@
 """A service at run time: a pool of workers, a bounded wait queue, the faults it suffers.
 
-The pool is a counter plus a deque of waiting start-callbacks, not a ``simpy.Resource``: a
+The pool is a counter plus a deque of waiting jobs, not a ``simpy.Resource``: a
 freed worker is handed straight to the next waiter, which saves the request and release
 events (measured 2.2-2.6x faster, issue 5). Synchronous requests that find every worker busy
 wait in the deque, up to ``queue`` of them; beyond that they are rejected at once. A service
@@ -20,6 +20,7 @@ from sim.faults import FaultState
 
 if TYPE_CHECKING:
     from sim.clock import Clock
+    from sim.job import Job
     from sim.queues import MessageQueue
 
 
@@ -35,7 +36,7 @@ class Service:
         self.base_workers: int = spec.workers
         self.workers: int = spec.workers
         self.busy = 0
-        self.waiting: deque[Any] = deque()
+        self.waiting: deque[Job] = deque()
         self.limit: float = float("inf") if spec.queue is None else spec.queue
         self.queue: MessageQueue | None = None  # MessageQueue, in architectures where the service subscribes to events
         self.call_groups: list[list[Service]] = []  # children reached by calls, in groups called at once
@@ -73,8 +74,8 @@ class Service:
     # ``request`` and ``release`` run once per visit each: they update the level integrals
     # inline (the same arithmetic as ``_level``) rather than paying for a call.
 
-    def request(self, start: Any) -> bool:
-        """Ask for a worker: ``start()`` runs now or when one frees; False if the queue is full."""
+    def request(self, job: Job) -> bool:
+        """Ask for a worker: ``job.start()`` runs now or when one frees; False if the queue is full."""
         busy = self.busy
         waiting = self.waiting
         free = busy < self.workers
@@ -88,9 +89,9 @@ class Service:
                 self._t = now
             if free:
                 self.busy = busy + 1
-                start()
+                job.start()
             else:
-                waiting.append(start)
+                waiting.append(job)
             return True
         self.rejected += 1
         return False
@@ -108,7 +109,7 @@ class Service:
             self._t = now
         if busy <= self.workers:
             if waiting:
-                waiting.popleft()()
+                waiting.popleft().start()
                 return
             queue = self.queue
             if queue is not None and queue.visible:
@@ -157,7 +158,7 @@ class Service:
             if self.waiting or self.queue is None:
                 self._level()
                 self.busy += 1
-                self.waiting.popleft()()
+                self.waiting.popleft().start()
                 continue
             message = self.queue.receive()
             if message is None:

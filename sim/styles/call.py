@@ -98,7 +98,7 @@ class Call:
         self.policy.deadlines.add(job)
         if link is not None and link.hung:
             return  # the request is lost on the link: only the timeout will answer
-        if not callee.request(job.start):
+        if not callee.request(job):
             job.live = False
             m.rec.live[self.order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
             callee.errors += 1
@@ -147,7 +147,7 @@ def call(m: Model, order: int, caller: Service, callee: Service, op: str | None,
         job.reply = on_result
         job.policy = policy
         policy.deadlines.add(job)
-        if not callee.request(job.start):
+        if not callee.request(job):
             job.live = False
             m.rec.live[order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
             callee.errors += 1
@@ -167,7 +167,7 @@ def first_attempt(m: Model, order: int, callee: Service, op: str | None, policy:
     job.reply = on_result
     job.policy = policy
     policy.deadlines.add(job)
-    if not callee.request(job.start):
+    if not callee.request(job):
         job.live = False
         m.rec.live[order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
         callee.errors += 1
