@@ -10,6 +10,9 @@ their heaps do not pollute each other:
   (order -> payment -> fulfillment, exponential times, no faults, no timeouts), with the
   duration set so that about ``--customers`` orders arrive, timed whole: validating the
   scenario, building the model, running it and building the record frames;
+- ``call_interpreted``, ``event_interpreted``: the same chains on a copy of the engine's
+  bare Python sources, without the mypyc build (setup.py), for the compiled/interpreted
+  ratio measured in the same run;
 - ``prime_day``: one replication of each architecture of ``sim/scenarios/prime_day.yaml``;
 - ``growth_call``, ``growth_event``: the chain at N and at 10 N orders, for peak memory, run
   as ``archsim run`` runs each replication (``sim.runner.run_one``: simulate, stream the
@@ -32,6 +35,7 @@ Example:
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import io
 import json
@@ -40,9 +44,12 @@ import platform
 import pstats
 import random
 import resource
+import shutil
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import simpy
 
@@ -66,7 +73,8 @@ CHAIN = ("order", "payment", "fulfillment")
 # Each row of --json reports the busy fractions measured in that run.
 WORKER_POOLS = {"call": (14, 9, 4), "event": (4, 4, 4)}
 
-CASES = ("baseline", "call", "event", "prime_day", "growth_call", "growth_event", "growth_run")
+CASES = ("baseline", "call", "event", "call_interpreted", "event_interpreted", "prime_day",
+         "growth_call", "growth_event", "growth_run")
 GROWTH_CASES = ("growth_call", "growth_event", "growth_run")
 GROWTH_RUN_REPLICATIONS = 2
 COLUMNS = {  # printed column -> format
@@ -145,9 +153,12 @@ def archsim_case(source, architecture: str, overrides: tuple[str, ...] = ()) -> 
         scenario = load_scenario(source, list(overrides))
         return scenario, simulate(scenario, architecture)
 
+    from sim.compiled import engine
+
     (scenario, record), cpu_s, wall_s = _timed(load_and_simulate)
     stats = record.stats
     return {
+        "engine": engine(),
         "orders": stats["orders"], "visits": stats["service_visits"],
         "cpu_s": cpu_s, "wall_s": wall_s,
         "engine_events": stats["engine_events"], "engine_cpu_s": stats["cpu_s"],
@@ -160,6 +171,30 @@ def archsim_case(source, architecture: str, overrides: tuple[str, ...] = ()) -> 
 
 def chain_case(style: str, orders: int) -> dict:
     return archsim_case(chain_scenario(orders, style), style)
+
+
+def interpreted_chain_case(style: str, orders: int, sources: str) -> dict:
+    """``chain_case`` with ``sim`` imported from ``sources``, a copy of the bare sources."""
+    sys.path.insert(0, sources)
+    from sim.compiled import engine
+
+    if engine() != "interpreted":
+        raise RuntimeError(f"sim was not imported from {sources}")
+    return chain_case(style, orders)
+
+
+_SOURCES: list[str] = []
+
+
+def interpreted_sources() -> str:
+    """A temporary copy of the package without its compiled modules (removed at exit)."""
+    if not _SOURCES:
+        root = tempfile.mkdtemp(prefix="archsim-interpreted-")
+        atexit.register(shutil.rmtree, root, True)
+        shutil.copytree(Path(__file__).resolve().parents[1] / "sim", Path(root) / "sim",
+                        ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+        _SOURCES.append(root)
+    return _SOURCES[0]
 
 
 def growth_case(style: str, orders: int) -> dict:
@@ -212,7 +247,8 @@ def prime_day_case(architecture: str, overrides: tuple[str, ...] = ()) -> dict:
     return archsim_case(str(builtin_path("prime_day")), architecture, overrides)
 
 
-TARGETS = {"baseline": baseline_case, "chain": chain_case, "prime_day": prime_day_case,
+TARGETS = {"baseline": baseline_case, "chain": chain_case,
+           "interpreted_chain": interpreted_chain_case, "prime_day": prime_day_case,
            "growth": growth_case, "growth_run": growth_run_case}
 
 
@@ -245,6 +281,9 @@ def plan(cases, customers: int, prime_day_overrides: tuple[str, ...] = ()) -> li
             runs.append((case, "baseline", (customers,)))
         elif case in ("call", "event"):
             runs.append((case, "chain", (case, customers)))
+        elif case in ("call_interpreted", "event_interpreted"):
+            style = case.removesuffix("_interpreted")
+            runs.append((case, "interpreted_chain", (style, customers, interpreted_sources())))
         elif case == "prime_day":
             from sim.scenario import builtin_path, load_scenario
             for arch in load_scenario(builtin_path("prime_day")).architectures:

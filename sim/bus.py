@@ -15,19 +15,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Final
+
 from sim.dists import Stream
 from sim.faults import ERRORS, OUTAGE, FaultState
 from sim.queues import Message
 from sim.streams import Uniforms
 
+if TYPE_CHECKING:
+    from sim.model import Model
 
-DELIVERY_RETRY_S = 1.0
+
+DELIVERY_RETRY_S: Final = 1.0
 
 
 class Bus:
     """Publish acceptance, delivery latency, the outbox relay, and bus faults."""
 
-    def __init__(self, model, policy, streams):
+    def __init__(self, model: Model, policy: Any, streams: Any) -> None:
         self.model = model
         self.clock = model.clock
         self.policy = policy
@@ -35,15 +40,15 @@ class Bus:
         self.draws = Uniforms(streams.rng("faults:bus"))
         self.fault = FaultState()
         self.fault._on_change = self._refit
-        self.outbox: list = []  # (order, targets) waiting for the bus to come back
-        self.rate = policy.throughput
-        self.tokens = max(policy.throughput or 0.0, 1.0)  # the bucket starts full
+        self.outbox: list[Any] = []  # (order, targets) waiting for the bus to come back
+        self.rate: float | None = policy.throughput
+        self.tokens: float = max(policy.throughput or 0.0, 1.0)  # the bucket starts full
         self._t_tokens = 0.0
         self.published = 0
         self.throttled = 0
         self.delivered = 0
 
-    def accept(self):
+    def accept(self) -> Any:
         """None if a publish is accepted now, else the Error that refused it."""
         fault = self.fault
         if fault.down:
@@ -57,22 +62,23 @@ class Bus:
 
     def _take_token(self) -> bool:
         # Token bucket holding one second of throughput, and at least one whole token.
-        now = self.clock.env._now
-        self.tokens = min(max(self.rate, 1.0), self.tokens + (now - self._t_tokens) * self.rate)
+        now = self.clock.now
+        rate = self.rate
+        assert rate is not None  # throttling is on
+        self.tokens = min(max(rate, 1.0), self.tokens + (now - self._t_tokens) * rate)
         self._t_tokens = now
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return True
         return False
 
-    def deliver(self, order: int, targets) -> None:
+    def deliver(self, order: int, targets: Any) -> None:
         """Send a copy of an accepted event for ``order`` to each (queue, link fault, op) target."""
         self.published += 1
         rec = self.model.rec
         rec.live[order >> rec.shift] += len(targets)  # retirement: each copy in play until settled
-        now = self.clock.env._now
+        now = self.clock.now
         factor = self.fault.factor
-        after = self.clock.after
         for queue, link_fault, op in targets:
             message = Message(order, op, now, queue)
             delay = self.latency.next() * factor
@@ -86,9 +92,9 @@ class Bus:
                     # backoff); one retry interval, an assumption, stands for that here.
                     delay += DELIVERY_RETRY_S
             self.delivered += 1
-            after(delay, message.arrive)
+            self.clock.after(delay, message.arrive)
 
-    def relay(self, order: int, targets) -> None:
+    def relay(self, order: int, targets: Any) -> None:
         """Outbox: the event is stored with the publisher's write and published when the bus is up."""
         if self.fault.down:
             self.outbox.append((order, targets))
@@ -109,9 +115,9 @@ class LinkFault(FaultState):
 
     __slots__ = ("pending", "clock", "name")
 
-    def __init__(self, clock, name: str):
+    def __init__(self, clock: Any, name: str) -> None:
         super().__init__()
-        self.pending: list = []
+        self.pending: list[Any] = []
         self.clock = clock
         self.name = name
         self._on_change = self._release

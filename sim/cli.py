@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from sim import api
+from sim.compiled import stale_sources
 from sim.errors import ArchsimError, ScenarioError
 
 
@@ -46,6 +47,10 @@ def main():
 
     Example: archsim run
     """
+    for source in stale_sources():
+        click.echo(f"warning: sim/{source} was edited after the engine was compiled, so the "
+                   "old build runs; rebuild with `pip install -e .` (docs/architecture.md)",
+                   err=True)
 
 
 @main.command()

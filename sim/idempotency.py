@@ -16,17 +16,23 @@ Without keys every repeat does its step again, counted as a duplicate (sim.recor
 
 from __future__ import annotations
 
-ANSWERED, IN_PROGRESS, SKIP_WORK, WORK = "answered", "in_progress", "skip_work", "work"
+from typing import Any, Final
+
+# Final: compiled, a constant rather than a lookup in the module's globals (docs/architecture.md)
+ANSWERED: Final = "answered"
+IN_PROGRESS: Final = "in_progress"
+SKIP_WORK: Final = "skip_work"
+WORK: Final = "work"
 
 
 class IdempotencyKeys:
     """The keys of one run: held ones by (order, step bit), stored ones in the recorder."""
 
-    def __init__(self, rec):
+    def __init__(self, rec: Any) -> None:
         self.rec = rec
-        self.holders: dict[tuple[int, int], object] = {}  # bounded by the visits running
+        self.holders: dict[tuple[int, int], Any] = {}  # bounded by the visits running
 
-    def claim(self, job) -> str:
+    def claim(self, job: Any) -> str:
         """What ``job`` (a visit for a step, not a compensation) must do; WORK holds the key."""
         order, bit = job.order, job.service.bit
         if self.rec.key_mask[order] & bit:
@@ -37,10 +43,11 @@ class IdempotencyKeys:
         self.holders[key] = job
         return SKIP_WORK if self.rec.done_mask[order] & bit else WORK
 
-    def release(self, job, ok: bool) -> None:
+    def release(self, job: Any, ok: bool) -> None:
         """``job`` answered (``ok``: successfully); no-op unless it holds the key."""
-        key = (job.order, job.service.bit)
+        order, bit = job.order, job.service.bit
+        key = (order, bit)
         if self.holders.get(key) is job:
             del self.holders[key]
             if ok:
-                self.rec.key_mask[job.order] |= job.service.bit
+                self.rec.key_mask[order] |= bit

@@ -19,15 +19,23 @@ services reached by ``event`` links (each decides locally: it undoes its step on
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any, Final
+
 from sim.faults import ERRORS, OUTAGE
 from sim.idempotency import ANSWERED, IN_PROGRESS, WORK
+
+if TYPE_CHECKING:
+    from sim.model import Model, Policy
+    from sim.queues import Message
+    from sim.service import Service
+    from sim.styles.call import Call
 
 # How long a request that already holds a worker (it waited in the queue, or is a consumed
 # message) takes to fail when its service is in an outage: small, but not zero, so that
 # consumers cycling through messages of a down service advance the clock. A new call to a
 # down service is refused at once, without a worker (connection refused).
-FAIL_FAST_S = 0.001
-INF = float("inf")
+FAIL_FAST_S: Final = 0.001
+INF: Final = float("inf")
 
 
 class Job:
@@ -36,8 +44,30 @@ class Job:
     __slots__ = ("m", "order", "service", "op", "call", "live", "message", "factor", "top", "i",
                  "pending", "error", "t0", "comp", "events", "deadline", "reply", "policy")
 
-    def __init__(self, m, order: int, service, op, call=None, message=None, factor: float = 1.0,
-                 top: bool = False, deadline: float = INF):
+    # Attribute types: compiled (see docs/architecture.md), a Job is a C struct and each of
+    # these a typed field.
+    m: Model
+    order: int
+    service: Service
+    op: str | None
+    call: Call | None
+    live: bool
+    message: Message | None
+    factor: float
+    top: bool
+    i: int
+    pending: int
+    error: Any
+    t0: float
+    comp: Any
+    events: Any
+    deadline: float
+    reply: Any  # a plain first attempt's caller callback and policy (sim.styles.call)
+    policy: Policy
+
+    def __init__(self, m: Model, order: int, service: Service, op: str | None,
+                 call: Call | None = None, message: Message | None = None, factor: float = 1.0,
+                 top: bool = False, deadline: float = INF) -> None:
         # Callers on the hot path pass every argument by position (keywords cost ~0.2 us).
         self.m = m
         self.top = top  # True where a synchronous chain starts: the client's request, a message
@@ -52,7 +82,7 @@ class Job:
         self.live = call is not None
         self.message = message
         self.factor = factor
-        self.t0 = service.env._now
+        self.t0 = service.clock.now
         # When the caller gives up (with load shedding's deadlines; INF otherwise).
         self.deadline = deadline
         rec = m.rec
@@ -113,7 +143,7 @@ class Job:
             if failure is not None:
                 self.fail(failure)
                 return
-        m.rec.step_done(order, service.bit, service.env._now)
+        m.rec.step_done(order, service.bit, service.clock.now)
         self.children()
 
     def repeat(self, claim: str) -> None:
@@ -137,15 +167,15 @@ class Job:
             self.next_group()
         else:  # no calls to make: next_group's last step, inline (one call less per visit)
             targets = service.event_targets
-            if targets:
-                self.m.publish(service, self.order, targets, self.answer)
-            else:
+            if not targets or self.m.publish_now(self.order, targets):
                 self.answer(None)
+            else:  # the bus refused it for now: publish with retries, answer when done
+                self.m.publish(service, self.order, targets, self.answer)
 
     def shed(self) -> bool:
         """Load shedding: drop this request if its caller has given up or it waited too long
         (sim.policies.LoadShedding); the worker is free again at once, no work is done."""
-        now = self.m.clock.env._now
+        now = self.m.clock.now
         if now >= self.deadline:
             kind = "deadline"
         elif now - self.t0 > self.service.max_age:
@@ -164,10 +194,10 @@ class Job:
             self.m.keys.release(self, False)
         if self.message is not None:
             self.message.error = self.m.error(self.service.name, "hang")
-            self.service.queue.processing -= 1
+            self.message.queue.processing -= 1
         self.m.rec.live[self.order >> self.m.rec.shift] -= 1  # retirement: out of play
         self.service.jobs += 1
-        self.service.sojourn_s += self.m.clock.env._now - self.t0
+        self.service.sojourn_s += self.m.clock.now - self.t0
         self.service.release()
 
     # -- children -----------------------------------------------------------------------
@@ -177,7 +207,7 @@ class Job:
         groups = service.call_groups
         i = self.i
         if i < len(groups):
-            if self.deadline <= m.clock.env._now:
+            if self.deadline <= m.clock.now:
                 # Deadline propagation: nobody waits for this order's answer any more.
                 service.shed += 1
                 self.fail(m.error(service.name, "deadline"))
@@ -194,10 +224,10 @@ class Job:
                            self.deadline)
             return
         targets = service.event_targets
-        if targets:
-            m.publish(service, self.order, targets, self.answer)
-        else:
+        if not targets or m.publish_now(self.order, targets):
             self.answer(None)
+        else:  # the bus refused it for now: publish with retries, answer when done
+            m.publish(service, self.order, targets, self.answer)
 
     def branch_answered(self, error) -> None:
         if error is not None and self.error is None:
@@ -252,7 +282,7 @@ class Job:
         if error is not None and error.where == service.name:
             service.errors += 1
         service.jobs += 1
-        service.sojourn_s += service.env._now - self.t0
+        service.sojourn_s += service.clock.now - self.t0
         keys = self.m.keys
         if keys is not None and self.op is None:
             keys.release(self, error is None)
@@ -260,7 +290,7 @@ class Job:
         if message is not None:
             # Delete after success or a business failure (handled by compensation, not by
             # redelivery); any other failure leaves the message to reappear (sim.queues).
-            service.queue.settle(message, error if error is not None and not error.business
+            message.queue.settle(message, error if error is not None and not error.business
                                  else None)
             service.release()
         else:

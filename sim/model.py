@@ -10,8 +10,8 @@ arrival, so the orders are identical across architectures (common random numbers
 from __future__ import annotations
 
 import time
-from array import array
 from dataclasses import dataclass, field
+from typing import Any, Final
 
 import numpy as np
 import pandas as pd
@@ -21,6 +21,7 @@ from sim.clock import Clock, Deadlines
 from sim.dists import Stream
 from sim.faults import fault_windows
 from sim.idempotency import IdempotencyKeys
+from sim.job import INF
 from sim.queues import MessageQueue
 from sim.recorder import (
     ACK_ERROR,
@@ -36,13 +37,13 @@ from sim.resilience import Breaker, Gate, RetryBudget
 from sim.scaling import Autoscaler, ConsumerScaler
 from sim.service import Service
 from sim.streams import Streams, Uniforms
-from sim.styles import event
 from sim.styles import call as calls
+from sim.styles import event
 from sim.styles.call import Call
 from sim.tally import Tally
 from sim.traffic import arrival_times
 
-DRAW_BLOCK = 1024  # orders whose random work is drawn at once (divides the recorder's block)
+DRAW_BLOCK: Final = 1024  # orders whose random work is drawn at once (divides the recorder's block)
 ORDER_COLUMNS = ("architecture", "replication", "order_id", "arrival_s", "ack_s", "ack_status",
                  "done_s", "compensated_s", "outcome", "inconsistent", "error_origin", "attempts")
 
@@ -96,8 +97,27 @@ def orders_frame(architecture: str, replication: int, block: dict) -> pd.DataFra
 class Model:
     """One architecture of a scenario in one replication."""
 
-    def __init__(self, scenario, architecture: str, replication: int, sink=None,
-                 block: int = BLOCK, retire: bool | None = None):
+    # What the jobs and styles read on the hot path, typed: compiled (docs/architecture.md),
+    # each is a field of the model's struct.
+    clock: Clock
+    rec: Recorder
+    keys: IdempotencyKeys | None
+    bus: Bus | None
+    entry: Service
+    work: list[list[float]]
+    rework: list[Stream]
+    routes: list[list[tuple[LinkFault | None, Gate | None, RetryBudget | None, Policy, bool]]]
+    failure_at: dict[int, dict[int, int]]
+    deadlines: bool
+    outbox: bool
+    jitter: Uniforms
+    arch: Any
+    scenario: Any
+    _next_arrival: float
+    _arrivals: Any
+
+    def __init__(self, scenario: Any, architecture: str, replication: int, sink: Any = None,
+                 block: int = BLOCK, retire: bool | None = None) -> None:
         """``sink(block)``, if given, receives the orders' columns (``ORDER_COLUMNS`` but the
         first two) a block of consecutive orders at a time, in order of id, as orders
         retire (see :mod:`sim.recorder`); without one the model keeps them for
@@ -174,9 +194,10 @@ class Model:
             if name in receivers:
                 service = self.services[name]
                 service.queue = MessageQueue(self, service, self.arch.queue)
-                service.consume = self._consumer(service)
         for name in self.steps:
-            groups, targets, parallel = [], [], []
+            groups: list[list[Service]] = []
+            targets: list[Any] = []
+            parallel: list[Service] = []
             for link in flow.children(name):
                 child = self.services[link.child]
                 if self.arch.link_style(link.key) == "event":
@@ -189,9 +210,6 @@ class Model:
                     groups.append([child])
             self.services[name].call_groups = groups
             self.services[name].event_targets = targets
-
-    def _consumer(self, service):
-        return event.Consumer(self, service).consume
 
     def _build_faults(self) -> None:
         for i, fault in enumerate(self.scenario.faults):
@@ -208,13 +226,13 @@ class Model:
             for start, end in fault_windows(fault, self.horizon_s, rng):
                 self.clock.later(start, state.switch, fault, True)
                 self.clock.later(end, state.switch, fault, False)
-        self._fault_draws = {}
+        self._fault_draws: dict[str, Uniforms] = {}
 
     def _build_draws(self) -> None:
         rng = self.streams.rng
         services = self.scenario.services
         self.work_streams = [Stream(services[s].time, rng(f"service:{s}")) for s in self.steps]
-        self.work = [array("d") for _ in self.steps]
+        self.work: list[list[float]] = [[] for _ in self.steps]  # lists: see Recorder
         self.rework = [Stream(services[s].time, rng(f"rework:{s}")) for s in self.steps]
         self.op_streams: dict[tuple[int, str], Stream] = {}
         failures = self.scenario.flow.business_failures
@@ -242,10 +260,10 @@ class Model:
         the services and links a call to ``callee`` waits on (a hang or slowdown began
         there), else ``callee`` itself with kind ``timeout``."""
         if link is not None and link.active:
-            return self.error(link.name, link.kind())
+            return self.error(link.name, str(link.kind()))
         for name, state in self.waits_on[callee.index]:
             if state.active:
-                return self.error(name, state.kind())
+                return self.error(name, str(state.kind()))
         return self.error(callee.name, "timeout")
 
     def _build_waits_on(self) -> None:
@@ -311,16 +329,22 @@ class Model:
 
     def compensated(self, order: int, service: Service) -> None:
         if self.rec.done_mask[order] & service.bit:
-            self.rec.compensation_done(order, service.bit, self.clock.env._now)
+            self.rec.compensation_done(order, service.bit, self.clock.now)
 
-    # publish(service, order, targets, on_done): the event style's publish is this method
-    # itself (its first argument is the model), so a job's publish costs no wrapper call.
-    publish = event.publish
+    # The styles' functions, as methods: jobs reach the styles through the model (and a
+    # compiled module function cannot be bound as a method, docs/architecture.md).
+    def publish(self, service: Service, order: int, targets: Any, on_done: Any) -> None:
+        event.publish(self, service, order, targets, on_done)
 
-    # call(order, caller, callee, op, on_result, deadline=INF) and retry_first(job, error,
-    # timed_out): the call style's functions themselves, as ``publish`` above.
-    call = calls.call
-    retry_first = calls.retry_first
+    def publish_now(self, order: int, targets: Any) -> bool:
+        return event.publish_now(self, order, targets)
+
+    def call(self, order: int, caller: Service, callee: Service, op: str | None,
+             on_result: Any, deadline: float = INF) -> None:
+        calls.call(self, order, caller, callee, op, on_result, deadline)
+
+    def retry_first(self, job: Any, error: Any, timed_out: bool) -> None:
+        calls.retry_first(self, job, error, timed_out)
 
     def _deadlines(self, timeout_s: float) -> Deadlines:
         """The one timer list of calls with timeout ``timeout_s`` (equal timeouts are FIFO)."""
@@ -378,7 +402,7 @@ class Model:
     def _build_scaling(self) -> None:
         """An autoscaler per autoscaled service; Lambda-like scaling of every queue consumer
         where the architecture asks for it (it replaces the consumer's autoscaling)."""
-        self.scalers = {}
+        self.scalers: dict[str, Autoscaler | ConsumerScaler] = {}
         consumers = self.arch.queue.consumer_scaling
         for name, service in self.services.items():
             if consumers is not None and service.queue is not None:
@@ -391,7 +415,7 @@ class Model:
 
 
     def client_answered(self, order: int, error, timed_out: bool, attempts: int) -> None:
-        now = self.clock.env._now
+        now = self.clock.now
         if error is None:
             self.rec.answered(order, now, ACK_OK, -1, attempts)
             return
@@ -437,8 +461,8 @@ class Model:
         capacity = self.rec.capacity
         for stream, work in zip(self.work_streams, self.work):
             if len(work) < capacity:  # the recorder added rows
-                work.extend(array("d", bytes(8 * (capacity - len(work)))))
-            work[first:first + DRAW_BLOCK] = array("d", stream.take(DRAW_BLOCK))
+                work.extend([0.0] * (capacity - len(work)))
+            work[first:first + DRAW_BLOCK] = stream.take(DRAW_BLOCK)
         for index, draws in enumerate(self.failure_streams):
             failure = self.scenario.flow.business_failures[index]
             step = self.services[failure.at].index
@@ -508,11 +532,11 @@ class Model:
 
     def finish(self) -> RunRecord:
         """Close the time integrals and turn the run's state into records."""
-        if self.clock.env._now >= self.horizon_s and self.samples[-1][0] < self.horizon_s:
+        if self.clock.now >= self.horizon_s and self.samples[-1][0] < self.horizon_s:
             self._sample(self.horizon_s)  # the last window ends at the horizon
         for service in self.services.values():
             service.finish_levels()
-        self.rec._in_system(self.clock.env._now, 0)
+        self.rec._in_system(self.clock.now, 0)
         if self.rec.retire or self.sink is not None:
             self.rec.close()  # the orders still held go to the sink (once: rows are reset)
         else:  # nothing retired: rows are order ids; hand all, the state stays as it is

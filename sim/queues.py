@@ -16,10 +16,21 @@
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING, Any, Final
 
 from sim.clock import Deadlines
+from sim.job import Job
 
-VISIBLE, IN_FLIGHT, DELETED, DEAD, DROPPED = range(5)
+if TYPE_CHECKING:
+    from sim.model import Model
+    from sim.service import Service
+
+# Final: compiled, a constant rather than a lookup in the module's globals (docs/architecture.md)
+VISIBLE: Final = 0
+IN_FLIGHT: Final = 1
+DELETED: Final = 2
+DEAD: Final = 3
+DROPPED: Final = 4
 
 
 class Message:
@@ -34,13 +45,13 @@ class Message:
 
     __slots__ = ("order", "op", "sent_s", "receives", "state", "error", "queue")
 
-    def __init__(self, order: int, op: str | None, sent_s: float, queue):
+    def __init__(self, order: int, op: str | None, sent_s: float, queue: MessageQueue) -> None:
         self.order = order
         self.op = op
         self.sent_s = sent_s
         self.receives = 0
         self.state = VISIBLE
-        self.error = None  # the last processing error, the origin if it is dead-lettered
+        self.error: Any = None  # the last processing error, the origin if it is dead-lettered
         self.queue = queue  # the subscriber's MessageQueue
 
     def arrive(self) -> None:
@@ -66,16 +77,15 @@ class Message:
 class MessageQueue:
     """Visible messages in a deque, in-flight ones tracked by their visibility timers."""
 
-    def __init__(self, model, service, policy):
+    def __init__(self, model: Model, service: Service, policy: Any) -> None:
         self.model = model
         self.clock = model.clock
-        self.env = model.clock.env
         self.service = service
-        self.visibility_s = policy.visibility_timeout
+        self.visibility_s: float = policy.visibility_timeout
         self.deadlines = Deadlines(self.clock, self.visibility_s)
-        self.max_receives = policy.max_receives
-        self.retention_s = policy.retention
-        self.concurrency = float("inf") if policy.concurrency is None else policy.concurrency
+        self.max_receives: int = policy.max_receives
+        self.retention_s: float = policy.retention
+        self.concurrency: float = float("inf") if policy.concurrency is None else policy.concurrency
         self.visible: deque[Message] = deque()  # may hold deleted messages, skipped lazily
         self.n_visible = 0  # live messages in ``visible``
         self.in_flight = 0
@@ -87,6 +97,11 @@ class MessageQueue:
         self.dropped = 0
         self.max_backlog = 0
         self.oldest_age_s = 0.0  # the largest age of a message when it was received
+
+    def consume(self, message: Message) -> None:
+        """Start the job of a message just received (its service's worker is already held):
+        the same :class:`~sim.job.Job` as a call's, the top of its own synchronous chain."""
+        Job(self.model, message.order, self.service, message.op, None, message, 1.0, True).start()
 
     @property
     def backlog(self) -> int:
@@ -107,7 +122,7 @@ class MessageQueue:
         if self.processing >= self.concurrency:
             return None
         visible = self.visible
-        now = self.env._now
+        now = self.clock.now
         while visible:
             message = visible.popleft()
             if message.state != VISIBLE:
@@ -130,7 +145,7 @@ class MessageQueue:
             return message
         return None
 
-    def settle(self, message: Message, error) -> None:
+    def settle(self, message: Message, error: Any) -> None:
         """A consumer finished with ``message``: delete it on success, else leave it to expire."""
         self.processing -= 1
         if error is None:

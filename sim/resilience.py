@@ -24,10 +24,15 @@ Refusals by a breaker or a bulkhead are errors of their own kind (``circuit_open
 
 from __future__ import annotations
 
+from typing import Final
+
 from collections import deque
 
-CLOSED, OPEN, HALF_OPEN = "closed", "open", "half_open"
-BUDGET_CAP = 10.0  # tokens a retry budget can save up: a burst of at most ten retries
+# Final: compiled, a constant rather than a lookup in the module's globals (docs/architecture.md)
+CLOSED: Final = "closed"
+OPEN: Final = "open"
+HALF_OPEN: Final = "half_open"
+BUDGET_CAP: Final = 10.0  # tokens a retry budget can save up: a burst of at most ten retries
 NOT_RETRIED = frozenset({"circuit_open", "bulkhead"})
 
 
@@ -50,7 +55,7 @@ class Breaker:
         if self.state == CLOSED:
             return True
         if self.state == OPEN:
-            if self.clock.env._now < self.opened_at + self.spec.open_for:
+            if self.clock.now < self.opened_at + self.spec.open_for:
                 return False
             self.state, self.trials, self.successes = HALF_OPEN, 0, 0
         if self.trials < self.spec.half_open_calls:
@@ -83,7 +88,7 @@ class Breaker:
 
     def _open(self) -> None:
         self.state = OPEN
-        self.opened_at = self.clock.env._now
+        self.opened_at = self.clock.now
         self.opened += 1
 
 

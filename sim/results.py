@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 import sim
+from sim.compiled import engine
 from sim.errors import ArchsimError
 from sim.loading import dump_scenario, load_scenario
 
@@ -120,6 +121,7 @@ class Results:
             "replications": self.replications,
             "version": sim.__version__,
             "python": platform.python_version(),
+            "engine": engine(),  # compiled (setup.py) or interpreted: it changes wall_s, cpu_s
             "warmup": s.warmup,
             "warnings": self.warnings,
             "runs": json.loads(runs.to_json(orient="records")),

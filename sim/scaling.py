@@ -7,9 +7,11 @@ the report. Their rules and defaults are in :mod:`sim.policies`.
 
 from __future__ import annotations
 
+from typing import Final
+
 import math
 
-EPS = 1e-9  # so that a metric exactly on target does not round up to one more worker
+EPS: Final = 1e-9  # so that a metric exactly on target does not round up to one more worker
 
 
 class Scaler:
@@ -27,7 +29,7 @@ class Scaler:
 
     def _tick(self) -> None:
         self.evaluate()
-        if self.clock.env._now + self.period_s <= self.horizon_s:
+        if self.clock.now + self.period_s <= self.horizon_s:
             self.clock.later(self.period_s, self._tick)
 
     def evaluate(self) -> None:
@@ -43,7 +45,7 @@ class Scaler:
 
     def _resize(self, workers: int) -> None:
         self.service.resize(workers)
-        self.history.append((self.clock.env._now, workers))
+        self.history.append((self.clock.now, workers))
 
 
 class Autoscaler(Scaler):
@@ -70,7 +72,7 @@ class Autoscaler(Scaler):
         return min(spec.max_workers, max(self.low, want))
 
     def evaluate(self) -> None:
-        now = self.clock.env._now
+        now = self.clock.now
         want = self.desired()
         current = self.service.base_workers
         if want > current + self.pending:

@@ -1,6 +1,6 @@
 """A service at run time: a pool of workers, a bounded wait queue, the faults it suffers.
 
-The pool is a counter plus a deque of waiting start-callbacks, not a ``simpy.Resource``: a
+The pool is a counter plus a deque of waiting jobs, not a ``simpy.Resource``: a
 freed worker is handed straight to the next waiter, which saves the request and release
 events (measured 2.2-2.6x faster, issue 5). Synchronous requests that find every worker busy
 wait in the deque, up to ``queue`` of them; beyond that they are rejected at once. A service
@@ -14,35 +14,39 @@ statistics and the Little's-law check.
 from __future__ import annotations
 
 from collections import deque
+from typing import TYPE_CHECKING, Any
 
 from sim.faults import FaultState
+
+if TYPE_CHECKING:
+    from sim.clock import Clock
+    from sim.job import Job
+    from sim.queues import MessageQueue
 
 
 class Service:
     """Workers, waiting requests and fault state of one service in one run."""
 
-    def __init__(self, clock, index: int, name: str, spec):
+    def __init__(self, clock: Clock, index: int, name: str, spec: Any) -> None:
         self.clock = clock
-        self.env = clock.env  # read for the time at every request and release
         self.index = index
         self.bit = 1 << index
         self.name = name
         self.spec = spec
-        self.base_workers = spec.workers
-        self.workers = spec.workers
+        self.base_workers: int = spec.workers
+        self.workers: int = spec.workers
         self.busy = 0
-        self.waiting: deque = deque()
-        self.limit = float("inf") if spec.queue is None else spec.queue
-        self.queue = None  # MessageQueue, in architectures where the service subscribes to events
-        self.consume = None  # callback(message) that starts a job for a pulled message
-        self.call_groups: list = []  # children reached by calls, in groups called at once
-        self.event_targets: list = []  # (queue, link fault, op) of children reached by events
+        self.waiting: deque[Job] = deque()
+        self.limit: float = float("inf") if spec.queue is None else spec.queue
+        self.queue: MessageQueue | None = None  # MessageQueue, in architectures where the service subscribes to events
+        self.call_groups: list[list[Service]] = []  # children reached by calls, in groups called at once
+        self.event_targets: list[Any] = []  # (queue, link fault, op) of children reached by events
         self.fault = FaultState()
         self.fault._on_change = self._refit
-        self.hung: list = []  # jobs holding a worker until a hang ends
+        self.hung: list[Any] = []  # jobs holding a worker until a hang ends
         # Load shedding (sim.policies.LoadShedding): requests older than ``max_age`` s when a
         # worker takes them are dropped; ``guarded`` says whether Job.start must look at all.
-        self.max_age = float("inf")
+        self.max_age: float = float("inf")
         self.guarded = False
         self.shed = 0  # requests dropped by age or deadline
         # Tallies.
@@ -60,7 +64,7 @@ class Service:
         self.area_workers = 0.0
 
     def _level(self) -> None:
-        now = self.env._now
+        now = self.clock.now
         dt = now - self._t
         if dt:
             self.area_busy += self.busy * dt
@@ -70,13 +74,13 @@ class Service:
     # ``request`` and ``release`` run once per visit each: they update the level integrals
     # inline (the same arithmetic as ``_level``) rather than paying for a call.
 
-    def request(self, start) -> bool:
-        """Ask for a worker: ``start()`` runs now or when one frees; False if the queue is full."""
+    def request(self, job: Job) -> bool:
+        """Ask for a worker: ``job.start()`` runs now or when one frees; False if the queue is full."""
         busy = self.busy
         waiting = self.waiting
         free = busy < self.workers
         if free or len(waiting) < self.limit:
-            now = self.env._now
+            now = self.clock.now
             dt = now - self._t
             if dt:
                 self.area_busy += busy * dt
@@ -85,9 +89,9 @@ class Service:
                 self._t = now
             if free:
                 self.busy = busy + 1
-                start()
+                job.start()
             else:
-                waiting.append(start)
+                waiting.append(job)
             return True
         self.rejected += 1
         return False
@@ -96,7 +100,7 @@ class Service:
         """A job is done with its worker: hand it to a waiting request, a message, or free it."""
         busy = self.busy
         waiting = self.waiting
-        now = self.env._now
+        now = self.clock.now
         dt = now - self._t
         if dt:
             self.area_busy += busy * dt
@@ -105,29 +109,30 @@ class Service:
             self._t = now
         if busy <= self.workers:
             if waiting:
-                waiting.popleft()()
+                waiting.popleft().start()
                 return
             queue = self.queue
             if queue is not None and queue.visible:
                 message = queue.receive()
                 if message is not None:
-                    self.consume(message)
+                    queue.consume(message)
                     return
         self.busy = busy - 1
 
     def notify(self) -> None:
         """A message became visible in our queue: take it if a worker is idle."""
         busy = self.busy
-        if busy < self.workers and not self.waiting:
-            message = self.queue.receive()
+        queue = self.queue
+        if busy < self.workers and not self.waiting and queue is not None:
+            message = queue.receive()
             if message is not None:
-                now = self.env._now  # ``_level`` inline, as in ``request`` (no one waits)
+                now = self.clock.now  # ``_level`` inline, as in ``request`` (no one waits)
                 dt = now - self._t
                 if dt:
                     self.area_busy += busy * dt
                     self._t = now
                 self.busy = busy + 1
-                self.consume(message)
+                queue.consume(message)
 
     def resize(self, workers: int) -> None:
         """Provision ``workers`` (an autoscaler's decision); busy workers beyond it finish
@@ -136,7 +141,7 @@ class Service:
         self._refit()
 
     def _count_workers(self) -> None:
-        now = self.clock.env._now
+        now = self.clock.now
         self.area_workers += self.workers * (now - self._tw)
         self._tw = now
 
@@ -150,17 +155,17 @@ class Service:
             for job in hung:
                 job.abandon()
         while self.busy < self.workers and (self.waiting or self.queue is not None):
-            if self.waiting:
+            if self.waiting or self.queue is None:
                 self._level()
                 self.busy += 1
-                self.waiting.popleft()()
+                self.waiting.popleft().start()
                 continue
             message = self.queue.receive()
             if message is None:
                 break
             self._level()
             self.busy += 1
-            self.consume(message)
+            self.queue.consume(message)
 
     def finish_levels(self) -> None:
         self._level()

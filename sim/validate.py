@@ -232,7 +232,7 @@ def waited_fraction(model, record, warmup_s: float) -> float:
     """Fraction of steady orders that waited for a worker at the entry service: answer
     time minus arrival minus the order's own service time (drawn at arrival) is > 0."""
     o = record.orders
-    work = np.frombuffer(model.work[model.entry.index], dtype=np.float64)[: len(o)]
+    work = np.asarray(model.work[model.entry.index], dtype=np.float64)[: len(o)]
     wait = (o["ack_s"] - o["arrival_s"]).to_numpy() - work
     steady = o["arrival_s"].to_numpy() >= warmup_s
     return float(np.mean(wait[steady] > 1e-9))

@@ -24,8 +24,16 @@ answers the caller directly on success; only a failed plain attempt becomes a ``
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from sim.faults import ERRORS, OUTAGE
 from sim.job import INF, Job
+
+if TYPE_CHECKING:
+    from sim.bus import LinkFault
+    from sim.model import Model, Policy
+    from sim.resilience import Gate, RetryBudget
+    from sim.service import Service
 
 
 class Call:
@@ -40,8 +48,10 @@ class Call:
     __slots__ = ("m", "order", "callee", "op", "policy", "link", "on_result", "tries", "top",
                  "timed_out", "gate", "budget", "through", "deadline")
 
-    def __init__(self, m, order, callee, op, policy, link, on_result=None, top=False,
-                 gate=None, budget=None, deadline=INF):
+    def __init__(self, m: Model, order: int, callee: Service, op: str | None, policy: Policy,
+                 link: LinkFault | None, on_result: Any = None, top: bool = False,
+                 gate: Gate | None = None, budget: RetryBudget | None = None,
+                 deadline: float = INF) -> None:
         self.m = m
         self.order = order
         self.callee = callee
@@ -81,27 +91,28 @@ class Call:
             callee.visits += 1
             return self.answered(m.error(callee.name, OUTAGE))
         if m.deadlines:
-            deadline = min(m.clock.env._now + self.policy.timeout_s, self.deadline)
+            deadline = min(m.clock.now + self.policy.timeout_s, self.deadline)
             job = Job(m, self.order, callee, self.op, self, None, factor, self.top, deadline)
         else:
             job = Job(m, self.order, callee, self.op, self, None, factor, self.top)
         self.policy.deadlines.add(job)
         if link is not None and link.hung:
             return  # the request is lost on the link: only the timeout will answer
-        if not callee.request(job.start):
+        if not callee.request(job):
             job.live = False
             m.rec.live[self.order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
             callee.errors += 1
             self.answered(m.error(callee.name, "queue_full"))
 
-    def answered(self, error, timed_out: bool = False) -> None:
+    def answered(self, error: Any, timed_out: bool = False) -> None:
         """The attempt ended with ``error`` (None for success): finish or retry."""
         self.timed_out = timed_out
-        if self.through:
+        gate = self.gate
+        if gate is not None and self.through:  # (only an attempt with a gate passes one)
             self.through = False
             # A business failure is an answer, not a fault: it does not count against the
             # breaker (resilience4j's ignoreExceptions for business exceptions).
-            self.gate.done(error is not None and not error.business)
+            gate.done(error is not None and not error.business)
         if error is None or error.business or self.tries > self.policy.retries:
             self.finish(error)
             return
@@ -112,20 +123,21 @@ class Call:
         delay = self.policy.backoff_s * 2.0 ** (self.tries - 1)
         if self.policy.jitter:
             delay *= m.jitter.next()
-        if m.clock.env._now + delay >= self.deadline:
+        if m.clock.now + delay >= self.deadline:
             self.finish(error)  # the caller will have given up before the retry starts
             return
         m.rec.retries += 1
         m.clock.later(delay, self.attempt)
 
-    def finish(self, error) -> None:
+    def finish(self, error: Any) -> None:
         if self.top:  # the client's request: its answer is the order's ack
             self.m.client_answered(self.order, error, self.timed_out, self.tries)
         else:
             self.on_result(error)
 
 
-def call(m, order: int, caller, callee, op, on_result, deadline: float = INF) -> None:
+def call(m: Model, order: int, caller: Service, callee: Service, op: str | None, on_result: Any,
+         deadline: float = INF) -> None:
     """``Model.call``: call ``callee`` from ``caller`` for ``order``; ``on_result(error)``."""
     link, gate, budget, policy, plain = m.routes[caller.index][callee.index]
     if plain and not callee.fault.down:
@@ -135,7 +147,7 @@ def call(m, order: int, caller, callee, op, on_result, deadline: float = INF) ->
         job.reply = on_result
         job.policy = policy
         policy.deadlines.add(job)
-        if not callee.request(job.start):
+        if not callee.request(job):
             job.live = False
             m.rec.live[order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
             callee.errors += 1
@@ -145,7 +157,8 @@ def call(m, order: int, caller, callee, op, on_result, deadline: float = INF) ->
              deadline).attempt()
 
 
-def first_attempt(m, order: int, callee, op, policy, on_result, top: bool) -> None:
+def first_attempt(m: Model, order: int, callee: Service, op: str | None, policy: Policy,
+                  on_result: Any, top: bool) -> None:
     """A plain first attempt (see the module's doc): ``Call.attempt``'s steps for one, with
     the job in the Call's place (the hot path: no Call object, no attempt/answered/finish
     calls when the attempt succeeds)."""
@@ -154,14 +167,14 @@ def first_attempt(m, order: int, callee, op, policy, on_result, top: bool) -> No
     job.reply = on_result
     job.policy = policy
     policy.deadlines.add(job)
-    if not callee.request(job.start):
+    if not callee.request(job):
         job.live = False
         m.rec.live[order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
         callee.errors += 1
         job.answered(m.error(callee.name, "queue_full"))
 
 
-def retry_first(m, job, error, timed_out: bool) -> None:
+def retry_first(m: Model, job: Job, error: Any, timed_out: bool) -> None:
     """``Model.retry_first``: a plain first attempt failed; a Call takes over as if it had
     made the attempt (``tries`` 1), to retry it or give up."""
     call = Call(m, job.order, job.service, job.op, job.policy, None, job.reply, job.top)

@@ -8,14 +8,18 @@ the job fails with the bus as the error's origin. With ``outbox: true`` the even
 with the publisher's own state and relayed when the bus is up, so the publish cannot fail.
 
 A consumer takes a message when its service has a free worker; the message's job is the
-same :class:`~sim.job.Job` as a call's. On success, or on a business failure (which is
+same :class:`~sim.job.Job` as a call's (``MessageQueue.consume``). On success, or on a business failure (which is
 handled by compensation, not by retry), the message is deleted; on any other failure it is
 left to reappear after the visibility timeout (see :mod:`sim.queues`).
 """
 
 from __future__ import annotations
 
-from sim.job import Job
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.model import Model
+    from sim.service import Service
 
 
 class Publish:
@@ -23,7 +27,8 @@ class Publish:
 
     __slots__ = ("m", "service", "order", "targets", "on_done", "tries")
 
-    def __init__(self, m, service, order, targets, on_done):
+    def __init__(self, m: Model, service: Service, order: int, targets: Any,
+                 on_done: Any) -> None:
         self.m = m
         self.service = service
         self.order = order
@@ -33,9 +38,11 @@ class Publish:
 
     def attempt(self) -> None:
         m = self.m
-        error = m.bus.accept()
+        bus = m.bus
+        assert bus is not None  # an architecture with event links has a bus
+        error = bus.accept()
         if error is None:
-            m.bus.deliver(self.order, self.targets)
+            bus.deliver(self.order, self.targets)
             self.on_done(None)
             return
         policy = m.arch.bus
@@ -48,35 +55,25 @@ class Publish:
         m.clock.later(policy.publish_backoff * 2.0 ** (self.tries - 1), self.attempt)
 
 
-def publish(m, service, order: int, targets, on_done) -> None:
-    """Publish one event for ``order`` to ``targets`` [(queue, link fault, op)], then ``on_done``."""
+def publish_now(m: Model, order: int, targets: Any) -> bool:
+    """Publish one event for ``order`` to ``targets`` [(queue, link fault, op)] if the bus
+    takes it at once (the common case: an outbox, or a healthy bus without throttling);
+    False, and nothing done, otherwise. A job's publish asks this first and answers itself
+    (no callback), else goes through ``publish``."""
     bus = m.bus
+    assert bus is not None  # an architecture with event links has a bus
     if m.outbox:
         bus.relay(order, targets)
-        on_done(None)
-    elif not bus.fault.active and bus.rate is None:  # the common case: accepted at once
+        return True
+    if not bus.fault.active and bus.rate is None:
         bus.deliver(order, targets)
+        return True
+    return False
+
+
+def publish(m: Model, service: Service, order: int, targets: Any, on_done: Any) -> None:
+    """Publish one event for ``order`` to ``targets``, then ``on_done(error or None)``."""
+    if publish_now(m, order, targets):
         on_done(None)
     else:
         Publish(m, service, order, targets, on_done).attempt()
-
-
-def consume(m, service, message) -> None:
-    """Start the job of a message just received by ``service`` (a worker is already held)."""
-    Job(m, message.order, service, message.op, None, message, 1.0, True).start()
-
-
-class Consumer:
-    """``consume`` for one service, as a bound method the service calls with the message
-    (the interpreter calls a bound Python method inline, a ``functools.partial`` through C)."""
-
-    __slots__ = ("m", "service")
-
-    def __init__(self, m, service):
-        self.m = m
-        self.service = service
-
-    def consume(self, message) -> None:
-        Job(self.m, message.order, self.service, message.op, None, message, 1.0, True).start()
-
-

@@ -14,15 +14,22 @@ def test_every_case_but_memory_growth_gives_a_row_of_positive_numbers():
     rows = bench.run_plan(bench.plan(cases, TINY, SHORT_PRIME_DAY))
     bench.add_ratios(rows)
     labels = [row["case"] for row in rows]
-    assert labels == ["baseline", "call", "event", "prime_day:request-response",
-                      "prime_day:event-driven", "prime_day:hybrid"]
+    assert labels == ["baseline", "call", "event", "call_interpreted", "event_interpreted",
+                      "prime_day:request-response", "prime_day:event-driven", "prime_day:hybrid"]
     for row in rows:
         for column in bench.COLUMNS:
             if column != "case":
                 assert row[column] > 0, (row["case"], column)
     assert rows[0]["visits"] == 3 * TINY
     # Every chain order makes its three visits: no timeout or fault cuts one short.
-    assert all(row["visits"] == 3 * row["orders"] for row in rows[1:3])
+    assert all(row["visits"] == 3 * row["orders"] for row in rows[1:5])
+    # The interpreted cases really ran the bare sources, on the same orders.
+    by_case = {row["case"]: row for row in rows}
+    for style in ("call", "event"):
+        interpreted = by_case[f"{style}_interpreted"]
+        assert interpreted["engine"] == "interpreted"
+        assert (interpreted["orders"], interpreted["engine_events"]) == (
+            by_case[style]["orders"], by_case[style]["engine_events"])
     table = bench.format_table(rows).splitlines()
     assert table[0].split() == list(bench.COLUMNS)
     assert [line.split()[0] for line in table[1:]] == labels

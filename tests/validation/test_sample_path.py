@@ -51,7 +51,7 @@ def run_case(name: str, duration: float = 300.0, replication: int = 0):
     model = Model(scenario, case.architecture, replication)
     record = model.run()
     orders = record.orders
-    work = {name: np.frombuffer(model.work[s.index], dtype=np.float64)[: len(orders)]
+    work = {name: np.asarray(model.work[s.index], dtype=np.float64)[: len(orders)]
             for name, s in model.services.items()}
     return scenario, orders, work
 
