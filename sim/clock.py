@@ -25,7 +25,11 @@ _push: Final = heappush
 
 
 class Clock:
-    """A SimPy environment, a counter of scheduled events, and a dispatch loop."""
+    """A SimPy environment, a counter of scheduled events, and a dispatch loop.
+
+    The time is ``Clock.now``; SimPy's ``env.now`` is brought up to date only before a SimPy
+    event is stepped and when ``run`` returns.
+    """
 
     def __init__(self) -> None:
         self.env = Environment()
@@ -47,7 +51,7 @@ class Clock:
         """Call ``fn(*args)`` ``delay`` (>= 0) seconds from now."""
         self.events += 1
         _push(self._queue, (self.now + delay, PRIORITY, next(self._eid),
-                               (fn, args) if args else fn))
+                            (fn, args) if args else fn))
 
     def after(self, delay: float, fn: Any) -> None:
         """``later(delay, fn)`` for the hot paths (a job's work, a bus delivery, the next
