@@ -24,9 +24,8 @@ Refusals by a breaker or a bulkhead are errors of their own kind (``circuit_open
 
 from __future__ import annotations
 
-from typing import Final
-
 from collections import deque
+from typing import Final
 
 # Final: compiled, a constant rather than a lookup in the module's globals (docs/architecture.md)
 CLOSED: Final = "closed"

@@ -7,9 +7,8 @@ the report. Their rules and defaults are in :mod:`sim.policies`.
 
 from __future__ import annotations
 
-from typing import Final
-
 import math
+from typing import Final
 
 EPS: Final = 1e-9  # so that a metric exactly on target does not round up to one more worker
 
