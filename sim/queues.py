@@ -56,15 +56,7 @@ class Message:
 
     def arrive(self) -> None:
         """The bus hands the message to its queue (a timer without arguments, see sim.clock)."""
-        # ``self.queue.send(self)`` inline: this runs once per message (one call less).
-        queue = self.queue
-        queue.sent += 1
-        queue.visible.append(self)
-        queue.n_visible += 1
-        backlog = queue.n_visible + queue.in_flight
-        if backlog > queue.max_backlog:
-            queue.max_backlog = backlog
-        queue.service.notify()
+        self.queue.send(self)
 
     @property
     def live(self) -> bool:

@@ -141,17 +141,7 @@ def call(m: Model, order: int, caller: Service, callee: Service, op: str | None,
     """``Model.call``: call ``callee`` from ``caller`` for ``order``; ``on_result(error)``."""
     link, gate, budget, policy, plain = m.routes[caller.index][callee.index]
     if plain and not callee.fault.down:
-        # first_attempt(m, order, callee, op, policy, on_result, False) inline (the hot path)
-        job = Job(m, order, callee, op, None, None, 1.0, False)
-        job.live = True
-        job.reply = on_result
-        job.policy = policy
-        policy.deadlines.add(job)
-        if not callee.request(job):
-            job.live = False
-            m.rec.live[order >> m.rec.shift] -= 1  # retirement: the refused job is out of play
-            callee.errors += 1
-            job.answered(m.error(callee.name, "queue_full"))
+        first_attempt(m, order, callee, op, policy, on_result, False)
     else:
         Call(m, order, callee, op, policy, link, on_result, False, gate, budget,
              deadline).attempt()
