@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import cProfile
+import functools
 import io
 import json
 import multiprocessing
@@ -183,18 +184,14 @@ def interpreted_chain_case(style: str, orders: int, sources: str) -> dict:
     return chain_case(style, orders)
 
 
-_SOURCES: list[str] = []
-
-
+@functools.cache
 def interpreted_sources() -> str:
     """A temporary copy of the package without its compiled modules (removed at exit)."""
-    if not _SOURCES:
-        root = tempfile.mkdtemp(prefix="archsim-interpreted-")
-        atexit.register(shutil.rmtree, root, True)
-        shutil.copytree(Path(__file__).resolve().parents[1] / "sim", Path(root) / "sim",
-                        ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
-        _SOURCES.append(root)
-    return _SOURCES[0]
+    root = tempfile.mkdtemp(prefix="archsim-interpreted-")
+    atexit.register(shutil.rmtree, root, True)
+    shutil.copytree(Path(__file__).resolve().parents[1] / "sim", Path(root) / "sim",
+                    ignore=shutil.ignore_patterns("*.so", "*.pyd", "__pycache__"))
+    return root
 
 
 def growth_case(style: str, orders: int) -> dict:

@@ -161,16 +161,8 @@ class Job:
 
     def children(self) -> None:
         """The step is done: visit the children, then answer."""
-        service = self.service
-        if service.call_groups:
-            self.i = 0
-            self.next_group()
-        else:  # no calls to make: next_group's last step, inline (one call less per visit)
-            targets = service.event_targets
-            if not targets or self.m.publish_now(self.order, targets):
-                self.answer(None)
-            else:  # the bus refused it for now: publish with retries, answer when done
-                self.m.publish(service, self.order, targets, self.answer)
+        self.i = 0
+        self.next_group()
 
     def shed(self) -> bool:
         """Load shedding: drop this request if its caller has given up or it waited too long

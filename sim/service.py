@@ -71,22 +71,13 @@ class Service:
             self.area_waiting += len(self.waiting) * dt
             self._t = now
 
-    # ``request`` and ``release`` run once per visit each: they update the level integrals
-    # inline (the same arithmetic as ``_level``) rather than paying for a call.
-
     def request(self, job: Job) -> bool:
         """Ask for a worker: ``job.start()`` runs now or when one frees; False if the queue is full."""
         busy = self.busy
         waiting = self.waiting
         free = busy < self.workers
         if free or len(waiting) < self.limit:
-            now = self.clock.now
-            dt = now - self._t
-            if dt:
-                self.area_busy += busy * dt
-                if waiting:  # (adding 0.0 for an empty queue would change nothing)
-                    self.area_waiting += len(waiting) * dt
-                self._t = now
+            self._level()
             if free:
                 self.busy = busy + 1
                 job.start()
@@ -98,15 +89,9 @@ class Service:
 
     def release(self) -> None:
         """A job is done with its worker: hand it to a waiting request, a message, or free it."""
+        self._level()
         busy = self.busy
         waiting = self.waiting
-        now = self.clock.now
-        dt = now - self._t
-        if dt:
-            self.area_busy += busy * dt
-            if waiting:  # (adding 0.0 for an empty queue would change nothing)
-                self.area_waiting += len(waiting) * dt
-            self._t = now
         if busy <= self.workers:
             if waiting:
                 waiting.popleft().start()
@@ -126,11 +111,7 @@ class Service:
         if busy < self.workers and not self.waiting and queue is not None:
             message = queue.receive()
             if message is not None:
-                now = self.clock.now  # ``_level`` inline, as in ``request`` (no one waits)
-                dt = now - self._t
-                if dt:
-                    self.area_busy += busy * dt
-                    self._t = now
+                self._level()
                 self.busy = busy + 1
                 queue.consume(message)
 
